@@ -98,6 +98,11 @@ def validate(model: type[M], located: _Located, *, source: str, context: dict | 
         raise DocumentError(source, problems) from None
 
 
+def validate_data(model: type[M], data: Any, *, source: str, context: dict | None = None) -> M:
+    """Validate already-parsed data (a JSON request body) with the same error shape."""
+    return validate(model, _Located(data, {}), source=source, context=context)
+
+
 def load_model(
     model: type[M], text: str | bytes, *, source: str, context: dict | None = None
 ) -> M:

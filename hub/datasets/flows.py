@@ -1,0 +1,324 @@
+"""Ingest: source -> validated batches -> a new dataset version, switched in atomically.
+
+The flow owns its transactions (it is a job, not a request): the version row and its empty
+table are committed first, each batch is committed as it lands (the table is invisible to
+readers until the switch), and the switch of ``datasets.current_version_id`` happens in
+one final transaction together with the audit entry. Whatever goes wrong before the switch
+leaves the previous version serving readers; the half-built table is dropped. A process
+killed mid-way leaves a ``loading`` version whose heartbeat goes stale; the next ingest of
+that dataset cleans it up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from connectors import registry
+from connectors.base import ConnectorContext
+from connectors.descriptor import DatasetDescriptor, SourceSpec
+from connectors.validate import Rejected, RowValidator
+from hub.audit import service as audit
+from hub.audit.events import DatasetIngested, IngestFailed
+from hub.context import Actor
+from hub.datasets import service, tables
+from hub.datasets.models import Dataset, DatasetVersion, QuarantinedRow, VersionStatus
+from hub.db import session_scope, utcnow
+from hub.errors import Conflict, Invalid
+
+#: a loading version whose heartbeat is older than this belongs to a dead process
+STALE_AFTER = timedelta(minutes=5)
+#: versions kept readable after they are superseded (open cursors keep working)
+KEEP_PREVIOUS = 1
+
+Progress = Callable[[int, int | None, str, int], None]
+
+
+@dataclass
+class IngestResult:
+    dataset: str
+    version: int
+    source: str
+    rows_read: int = 0
+    rows_written: int = 0
+    rows_rejected: int = 0
+    rejected_sample: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "version": self.version,
+            "source": self.source,
+            "rows_read": self.rows_read,
+            "rows_written": self.rows_written,
+            "rows_rejected": self.rows_rejected,
+            "rejected_sample": self.rejected_sample,
+        }
+
+
+def ingest(
+    factory: sessionmaker[Session],
+    *,
+    dataset_id: str,
+    actor: Actor,
+    context: ConnectorContext,
+    source: SourceSpec | None = None,
+    batch_size: int = 5000,
+    max_rejected_ratio: float = 0.2,
+    progress: Progress | None = None,
+) -> IngestResult:
+    version_id, descriptor, table_name = _start(factory, dataset_id)
+    table = tables.build_table(table_name, descriptor.fields, descriptor.primary_key)
+    result = IngestResult(dataset_id, 0, "")
+    try:
+        connector = registry.open_source(
+            source or descriptor.source, context=context, fields=descriptor.fields
+        )
+        result.source = connector.describe()
+        validator = RowValidator(descriptor.fields, descriptor.primary_key)
+        for batch in connector.batches(batch_size):
+            with session_scope(factory) as session:
+                valid, rejected = validator.validate(batch)
+                bad = {r.number for r in rejected}
+                numbers = [r.number for r in batch if r.number not in bad]
+                _load_batch(session, table, version_id, valid, numbers, rejected, result)
+                _heartbeat(session, version_id, result)
+            if progress:
+                done, total = connector.progress()
+                progress(done, total, connector.unit, result.rows_read)
+        _check_ratio(result, max_rejected_ratio)
+        with session_scope(factory) as session:
+            result.version = _switch(session, version_id, result, actor)
+        _retire_old(factory, dataset_id)
+        return result
+    except BaseException as exc:
+        _fail(factory, version_id, table_name, exc, actor, dataset_id)
+        raise
+
+
+def _start(factory: sessionmaker[Session], dataset_id: str) -> tuple[int, DatasetDescriptor, str]:
+    with session_scope(factory) as session:
+        dataset = _lock_dataset(session, dataset_id)
+        _clear_stale(session, dataset)
+        number = (
+            session.scalar(
+                sa.select(sa.func.max(DatasetVersion.number)).where(
+                    DatasetVersion.dataset_pk == dataset.pk
+                )
+            )
+            or 0
+        ) + 1
+        descriptor = service.descriptor_of(dataset)
+        name = tables.table_name(dataset.pk, number)
+        version = DatasetVersion(
+            dataset_pk=dataset.pk,
+            number=number,
+            table_name=name,
+            fields=[f.model_dump(mode="json", exclude_none=True) for f in descriptor.fields],
+            status=VersionStatus.loading,
+        )
+        session.add(version)
+        session.flush()
+        table = tables.build_table(name, descriptor.fields, descriptor.primary_key)
+        tables.drop_table(session.connection(), name)  # leftovers of a crashed attempt
+        table.create(session.connection())
+        return version.id, descriptor, name
+
+
+def _lock_dataset(session: Session, dataset_id: str) -> Dataset:
+    query = sa.select(Dataset).where(Dataset.id == dataset_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    dataset = session.scalar(query)
+    if dataset is None:
+        service.get(session, dataset_id)  # raises the NotFound with its hint
+    assert dataset is not None
+    return dataset
+
+
+def _clear_stale(session: Session, dataset: Dataset) -> None:
+    loading = session.scalars(
+        sa.select(DatasetVersion).where(
+            DatasetVersion.dataset_pk == dataset.pk,
+            DatasetVersion.status == VersionStatus.loading,
+        )
+    ).all()
+    for version in loading:
+        if utcnow() - version.heartbeat_at < STALE_AFTER:
+            raise Conflict(
+                f"an ingest of {dataset.id!r} is already running (version {version.number}, "
+                f"last progress at {version.heartbeat_at:%H:%M:%S} UTC); wait for it to finish"
+            )
+        tables.drop_table(session.connection(), version.table_name)
+        version.status = VersionStatus.failed
+        version.error = "abandoned: the ingesting process stopped without finishing"
+
+
+def _insert(table: sa.Table, dialect: str) -> Any:
+    module = postgresql if dialect == "postgresql" else sqlite
+    pk = next(iter(table.primary_key.columns))
+    return module.insert(table).on_conflict_do_nothing().returning(pk)
+
+
+def _load_batch(
+    session: Session,
+    table: sa.Table,
+    version_id: int,
+    valid: list[dict[str, Any]],
+    numbers: list[int],
+    rejected: list[Rejected],
+    result: IngestResult,
+) -> None:
+    result.rows_read += len(valid) + len(rejected)
+    rejected = list(rejected)
+    if valid:
+        pk = next(iter(table.primary_key.columns)).name
+        stmt = _insert(table, session.get_bind().dialect.name)
+        inserted = set(session.scalars(stmt, valid).all())
+        if len(inserted) < len(valid):
+            rejected.extend(_duplicates(valid, numbers, inserted, pk))
+        result.rows_written += len(inserted)
+    if rejected:
+        result.rows_rejected += len(rejected)
+        session.add_all(
+            QuarantinedRow(
+                version_id=version_id,
+                row_number=r.number,
+                reason=r.reason,
+                values={k: _jsonable(v) for k, v in r.values.items()},
+            )
+            for r in rejected
+        )
+        room = 5 - len(result.rejected_sample)
+        result.rejected_sample.extend(
+            {"row": r.number, "reason": r.reason} for r in rejected[: max(room, 0)]
+        )
+
+
+def _duplicates(
+    valid: Sequence[dict[str, Any]], numbers: Sequence[int], inserted: set[Any], pk: str
+) -> list[Rejected]:
+    out, seen = [], set()
+    for number, row in zip(numbers, valid, strict=True):
+        key = row[pk]
+        if key in inserted and key not in seen:
+            seen.add(key)
+            continue
+        out.append(
+            Rejected(
+                number=number,
+                reason=f"{pk}: duplicate primary key {str(key)[:60]!r}; the first row wins",
+                values=row,
+            )
+        )
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _heartbeat(session: Session, version_id: int, result: IngestResult) -> None:
+    session.execute(
+        sa.update(DatasetVersion)
+        .where(DatasetVersion.id == version_id)
+        .values(
+            heartbeat_at=utcnow(),
+            rows_read=result.rows_read,
+            rows_written=result.rows_written,
+            rows_rejected=result.rows_rejected,
+        )
+    )
+
+
+def _check_ratio(result: IngestResult, max_ratio: float) -> None:
+    if result.rows_read == 0:
+        raise Invalid("the source has no rows; the previous version stays in place")
+    if result.rows_written == 0 or result.rows_rejected / result.rows_read > max_ratio:
+        share = result.rows_rejected / result.rows_read
+        examples = "; ".join(f"row {r['row']}: {r['reason']}" for r in result.rejected_sample)
+        raise Invalid(
+            f"{result.rows_rejected} of {result.rows_read} rows ({share:.0%}) are invalid, "
+            f"more than the {max_ratio:.0%} allowed; the previous version stays in place. "
+            f"First problems: {examples}",
+            rows_read=result.rows_read,
+            rows_rejected=result.rows_rejected,
+        )
+
+
+def _switch(session: Session, version_id: int, result: IngestResult, actor: Actor) -> int:
+    version = session.get(DatasetVersion, version_id)
+    assert version is not None
+    dataset = session.get(Dataset, version.dataset_pk, with_for_update=True)
+    assert dataset is not None
+    version.status = VersionStatus.ready
+    version.finished_at = utcnow()
+    version.source = result.source[:500]
+    dataset.current_version_id = version.id
+    audit.append(
+        session,
+        actor.event(
+            DatasetIngested,
+            dataset=dataset.id,
+            row_count=result.rows_written,
+            detail={
+                "version": version.number,
+                "rows_read": result.rows_read,
+                "rows_rejected": result.rows_rejected,
+                "source": result.source,
+            },
+        ),
+    )
+    return version.number
+
+
+def _retire_old(factory: sessionmaker[Session], dataset_id: str) -> None:
+    with session_scope(factory) as session:
+        dataset = service.get(session, dataset_id)
+        ready = session.scalars(
+            sa.select(DatasetVersion)
+            .where(
+                DatasetVersion.dataset_pk == dataset.pk,
+                DatasetVersion.status == VersionStatus.ready,
+                DatasetVersion.id != dataset.current_version_id,
+            )
+            .order_by(DatasetVersion.number.desc())
+        ).all()
+        for version in ready[KEEP_PREVIOUS:]:
+            tables.drop_table(session.connection(), version.table_name)
+            version.status = VersionStatus.retired
+
+
+def _fail(
+    factory: sessionmaker[Session],
+    version_id: int,
+    table_name: str,
+    exc: BaseException,
+    actor: Actor,
+    dataset_id: str,
+) -> None:
+    with session_scope(factory) as session:
+        version = session.get(DatasetVersion, version_id)
+        if version is None or version.status != VersionStatus.loading:
+            return
+        tables.drop_table(session.connection(), table_name)
+        version.status = VersionStatus.failed
+        version.error = str(exc)[:2000] or type(exc).__name__
+        version.finished_at = utcnow()
+        audit.append(
+            session,
+            actor.event(
+                IngestFailed,
+                dataset=dataset_id,
+                decision="error",
+                detail={"version": version.number, "error": version.error[:500]},
+            ),
+        )

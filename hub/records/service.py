@@ -1,0 +1,183 @@
+"""Reading records under a policy decision.
+
+The decision becomes SQL: the rule's row filter and the caller's equality filters are
+bound parameters in the ``WHERE`` clause, pagination is keyset on the primary key, and only
+the visible columns are selected. No row a policy filters out is ever loaded into Python.
+Treatments (masking, pseudonyms, generalization) then run column-wise on each batch.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from connectors.descriptor import DatasetDescriptor, FieldSpec
+from connectors.validate import RowValidator
+from connectors.base import RawRow
+from hub.datasets import service as datasets
+from hub.datasets import tables
+from hub.datasets.models import Dataset, DatasetVersion
+from hub.errors import BadRequest, Gone, NotFound
+from policies.engine import Decision
+from policies.treatments import TreatmentContext, apply
+
+RESERVED_PARAMS = {"purpose", "fields", "limit", "cursor", "format"}
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    dataset: Dataset
+    descriptor: DatasetDescriptor
+    version: DatasetVersion
+    table: sa.Table
+    decision: Decision
+    treatments: dict[str, Any]
+    filters: dict[str, Any]
+
+    @property
+    def primary_key(self) -> str:
+        return self.descriptor.primary_key
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self.treatments)
+
+
+def resolve_version(
+    session: Session, dataset: Dataset, cursor_version: int | None
+) -> DatasetVersion:
+    if cursor_version is not None:
+        version = datasets.readable_version(session, dataset, cursor_version)
+        if version is None:
+            raise Gone(
+                "this cursor belongs to a version of the dataset that is no longer kept "
+                "(it was re-ingested); start again without `cursor`"
+            )
+        return version
+    version = datasets.current_version(session, dataset)
+    if version is None:
+        raise NotFound(f"dataset {dataset.id!r} has no data yet; ingest it first")
+    return version
+
+
+def make_plan(
+    session: Session,
+    *,
+    dataset: Dataset,
+    decision: Decision,
+    requested_fields: Sequence[str] | None,
+    raw_filters: Mapping[str, str],
+    cursor_version: int | None,
+) -> ReadPlan:
+    descriptor = datasets.descriptor_of(dataset)
+    version = resolve_version(session, dataset, cursor_version)
+    treatments = decision.project(requested_fields, descriptor.field_names)
+    filters = coerce_filters(descriptor, raw_filters)
+    decision.check_filters(filters)
+    table = tables.version_table(version.table_name, version.fields, descriptor.primary_key)
+    return ReadPlan(dataset, descriptor, version, table, decision, dict(treatments), filters)
+
+
+def coerce_filters(descriptor: DatasetDescriptor, raw: Mapping[str, str]) -> dict[str, Any]:
+    unknown = sorted(set(raw) - set(descriptor.field_names))
+    if unknown:
+        raise BadRequest(
+            f"unknown filter field(s): {', '.join(unknown)}; filter on one of "
+            f"{', '.join(descriptor.field_names)} (reserved: {', '.join(sorted(RESERVED_PARAMS))})"
+        )
+    return {name: coerce_value(descriptor.field(name), value) for name, value in raw.items()}
+
+
+def coerce_value(field: FieldSpec, raw: Any) -> Any:
+    """One value from a URL or a token, typed like the column (same rules as ingest)."""
+    if not isinstance(raw, str) and raw is not None:
+        raw = str(raw)
+    validator = RowValidator([field], field.name)
+    valid, rejected = validator.validate([RawRow(number=1, values={field.name: raw})])
+    if rejected:
+        raise BadRequest(rejected[0].reason)
+    return valid[0][field.name]
+
+
+def _where(plan: ReadPlan) -> list[sa.ColumnElement[bool]]:
+    clauses: list[sa.ColumnElement[bool]] = []
+    for name, values in plan.decision.row_filter.items():
+        spec = plan.descriptor.field(name)
+        typed = [coerce_value(spec, v) for v in values]
+        column = plan.table.c[name]
+        clauses.append(column == typed[0] if len(typed) == 1 else column.in_(typed))
+    for name, value in plan.filters.items():
+        clauses.append(plan.table.c[name] == value)
+    return clauses
+
+
+def select_rows(plan: ReadPlan, *, after: Any, limit: int) -> sa.Select[Any]:
+    pk = plan.table.c[plan.primary_key]
+    columns = [plan.table.c[name] for name in plan.fields]
+    if plan.primary_key not in plan.fields:
+        columns.append(pk)  # needed for the cursor and the audit's record keys
+    query = sa.select(*columns).where(*_where(plan)).order_by(pk).limit(limit)
+    if after is not None:
+        query = query.where(pk > after)
+    return query
+
+
+def fetch(session: Session, plan: ReadPlan, *, after: Any, limit: int) -> list[sa.Row[Any]]:
+    return list(session.execute(select_rows(plan, after=after, limit=limit)).all())
+
+
+def fetch_one(session: Session, plan: ReadPlan, key: str) -> sa.Row[Any] | None:
+    typed = coerce_value(plan.descriptor.field(plan.primary_key), key)
+    pk = plan.table.c[plan.primary_key]
+    query = select_rows(plan, after=None, limit=1).where(pk == typed)
+    return session.execute(query).first()
+
+
+def treat(plan: ReadPlan, rows: Sequence[sa.Row[Any]], ctx: TreatmentContext) -> list[dict]:
+    if not rows:
+        return []
+    columns = {name: [row._mapping[name] for row in rows] for name in plan.fields}
+    treated = apply(plan.treatments, columns, ctx)
+    names = list(treated)
+    return [dict(zip(names, values, strict=True)) for values in zip(*treated.values(), strict=True)]
+
+
+def keys_of(plan: ReadPlan, rows: Sequence[sa.Row[Any]]) -> list[str]:
+    return [str(row._mapping[plan.primary_key]) for row in rows]
+
+
+def batches(
+    session_rows: Iterator[list[sa.Row[Any]]],
+) -> Iterator[list[sa.Row[Any]]]:
+    yield from session_rows
+
+
+# -- cursors ---------------------------------------------------------------------------
+def encode_cursor(version_id: int, key: Any) -> str:
+    if isinstance(key, date | datetime):
+        key = key.isoformat()
+    raw = json.dumps({"v": version_id, "k": key}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str, descriptor: DatasetDescriptor) -> tuple[int, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        version, key = int(data["v"]), data["k"]
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise BadRequest(
+            "cursor is not valid; pass back the `next_cursor` of the previous page unchanged"
+        ) from None
+    try:
+        return version, coerce_value(descriptor.field(descriptor.primary_key), key)
+    except BadRequest:
+        raise BadRequest("cursor is not valid for this dataset") from None

@@ -1,0 +1,79 @@
+"""Everything a running hub holds: built once by the app factory or the CLI.
+
+No globals: ``create_app`` puts a ``HubState`` on ``app.state.hub``; the CLI builds one
+per command. Tests build their own from their own ``Settings``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from connectors.base import ConnectorContext
+from connectors.descriptor import DatasetDescriptor
+from hub.auth.keys import Keyring
+from hub.auth.tokens import TokenService
+from hub.db import make_engine, make_sessionmaker
+from hub.settings import Settings
+from policies.treatments import TreatmentContext
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+FreeTextRedactor = Callable[[list[str | None]], list[str | None]]
+
+
+@dataclass
+class HubState:
+    settings: Settings
+    engine: sa.Engine
+    sessions: sessionmaker[Session]
+    keyring: Keyring
+    tokens: TokenService
+    _redactor: FreeTextRedactor | None = field(default=None, repr=False)
+
+    @classmethod
+    def build(cls, settings: Settings) -> HubState:
+        engine = make_engine(settings.database_url)
+        keyring = Keyring(settings.keys_dir)
+        tokens = TokenService(
+            keyring,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            leeway=settings.jwt_leeway,
+            max_ttl=settings.token_max_ttl,
+        )
+        return cls(settings, engine, make_sessionmaker(engine), keyring, tokens)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @cached_property
+    def pseudonym_key(self) -> bytes:
+        return self.keyring.pseudonym_key()
+
+    def free_text_redactor(self) -> FreeTextRedactor | None:
+        return self._redactor
+
+    def treatment_context(self, descriptor: DatasetDescriptor) -> TreatmentContext:
+        return TreatmentContext(
+            field_types={f.name: f.type for f in descriptor.fields},
+            pii_types={f.name: f.pii for f in descriptor.fields},
+            pseudonym_key=self.pseudonym_key,
+            today=datetime.now(LOCAL_TZ).date(),
+            redact_free_text=self.free_text_redactor(),
+        )
+
+    def connector_context(self, *, base_dir: str, api_registered: bool) -> ConnectorContext:
+        roots = (self.settings.uploads_dir.resolve(),) if api_registered else None
+        return ConnectorContext(
+            base_dir=Path(base_dir),
+            allowed_roots=roots,
+            allowed_private_hosts=self.settings.private_hosts_allowed,
+        )
