@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors import errors as connector_errors
+from policies import errors as policy_errors
 
 PROBLEM_BASE = "https://civichub.dev/problems/"
 
@@ -99,9 +100,7 @@ class Problem:
 
 def _document_problems(exc: connector_errors.DocumentError) -> dict[str, Any]:
     return {
-        "errors": [
-            {"path": p.where(), "line": p.line, "message": p.message} for p in exc.problems
-        ]
+        "errors": [{"path": p.where(), "line": p.line, "message": p.message} for p in exc.problems]
     }
 
 
@@ -112,12 +111,23 @@ _LIBRARY_ERRORS: dict[type[BaseException], tuple[int, str, str]] = {
     connector_errors.UnknownConnector: (422, "unknown-connector", "Unknown connector"),
     connector_errors.SourceError: (422, "source-error", "Source cannot be read"),
     connector_errors.ConnectorsError: (422, "connector-error", "Connector error"),
+    policy_errors.UnknownField: (400, "unknown-field", "Unknown field"),
+    policy_errors.FieldNotPermitted: (403, "field-not-permitted", "Field not visible to you"),
+    policy_errors.FilterNotPermitted: (403, "filter-not-permitted", "Filter not allowed"),
+    policy_errors.Denied: (403, "forbidden", "Not allowed"),
+    # a treatment that cannot run must stop the response, never pass data through
+    policy_errors.TreatmentError: (500, "treatment-failed", "Masking failed"),
+    policy_errors.PoliciesError: (400, "policy-error", "Policy error"),
 }
 
 
 def register_library_error(cls: type[BaseException], status: int, slug: str, title: str) -> None:
     """Map another library's error class; called once while wiring the app."""
     _LIBRARY_ERRORS[cls] = (status, slug, title)
+
+
+def handled_errors() -> tuple[type[BaseException], ...]:
+    return (HubError, *_LIBRARY_ERRORS)
 
 
 def problem_for(exc: BaseException) -> Problem:
@@ -128,9 +138,7 @@ def problem_for(exc: BaseException) -> Problem:
         if mapped:
             status, slug, title = mapped
             extra = (
-                _document_problems(exc)
-                if isinstance(exc, connector_errors.DocumentError)
-                else {}
+                _document_problems(exc) if isinstance(exc, connector_errors.DocumentError) else {}
             )
             return Problem(status, slug, title, str(exc), extra)
     return Problem(500, "internal", "Internal error", "an unexpected error occurred; see logs")

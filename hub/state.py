@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa

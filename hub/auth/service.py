@@ -23,9 +23,7 @@ _N, _R, _P = 2**14, 8, 1
 def hash_secret(secret: str) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(secret.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return "$".join(
-        ["scrypt", str(_N), str(_R), str(_P), _b64(salt), _b64(digest)]
-    )
+    return "$".join(["scrypt", str(_N), str(_R), str(_P), _b64(salt), _b64(digest)])
 
 
 def check_secret(secret: str, stored: str) -> bool:
@@ -35,9 +33,7 @@ def check_secret(secret: str, stored: str) -> bool:
         return False
     if scheme != "scrypt":
         return False
-    got = hashlib.scrypt(
-        secret.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p), dklen=32
-    )
+    got = hashlib.scrypt(secret.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p), dklen=32)
     return hmac.compare_digest(got, _unb64(digest))
 
 

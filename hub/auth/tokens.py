@@ -71,7 +71,10 @@ class TokenService:
             claims["citizen_id"] = req.citizen_id
         key = self.keyring.active()
         return jwt.encode(
-            claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": TOKEN_TYPE}
+            claims,
+            key.private_key,
+            algorithm=ALGORITHM,
+            headers={"kid": key.kid, "typ": TOKEN_TYPE},
         )
 
     def verify(self, token: str) -> Principal:
@@ -129,19 +132,24 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
 
 
 def _check_request(req: TokenRequest, max_ttl: int) -> None:
-    unknown_roles = sorted(set(req.roles) - KNOWN_ROLES)
-    if unknown_roles:
-        raise BadRequest(
-            f"unknown role(s) {', '.join(unknown_roles)}; use {', '.join(sorted(KNOWN_ROLES))}"
-        )
-    unknown_scopes = sorted(set(req.scopes) - KNOWN_SCOPES)
-    if unknown_scopes:
-        raise BadRequest(
-            f"unknown scope(s) {', '.join(unknown_scopes)}; use {', '.join(sorted(KNOWN_SCOPES))}"
-        )
+    validate_grant(req.roles, req.scopes)
     if not 60 <= req.ttl <= max_ttl:
         raise BadRequest(f"ttl must be between 60 and {max_ttl} seconds")
     if not req.sub:
         raise BadRequest("sub must not be empty")
     if Role.citizen in req.roles and not req.citizen_id:
         raise BadRequest("a citizen token needs --citizen-id")
+
+
+def validate_grant(roles: list[str], scopes: list[str]) -> None:
+    """Roles and scopes must be ones the hub knows (a typo would silently grant nothing)."""
+    unknown_roles = sorted(set(roles) - KNOWN_ROLES)
+    if unknown_roles:
+        raise BadRequest(
+            f"unknown role(s) {', '.join(unknown_roles)}; use {', '.join(sorted(KNOWN_ROLES))}"
+        )
+    unknown_scopes = sorted(set(scopes) - KNOWN_SCOPES)
+    if unknown_scopes:
+        raise BadRequest(
+            f"unknown scope(s) {', '.join(unknown_scopes)}; use {', '.join(sorted(KNOWN_SCOPES))}"
+        )

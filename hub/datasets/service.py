@@ -27,8 +27,12 @@ def descriptor_of(dataset: Dataset) -> DatasetDescriptor:
     return DatasetDescriptor.model_validate(dataset.descriptor)
 
 
+def find(session: Session, dataset_id: str) -> Dataset | None:
+    return session.scalar(sa.select(Dataset).where(Dataset.id == dataset_id))
+
+
 def get(session: Session, dataset_id: str) -> Dataset:
-    dataset = session.scalar(sa.select(Dataset).where(Dataset.id == dataset_id))
+    dataset = find(session, dataset_id)
     if dataset is None:
         raise NotFound(f"no dataset {dataset_id!r}; `civichub dataset list` shows the ids")
     return dataset

@@ -23,7 +23,7 @@ from hub.context import Actor
 from hub.datasets import service as datasets
 from hub.datasets.models import Dataset
 from hub.db import session_scope
-from hub.errors import BadRequest, Forbidden, PurposeRequired
+from hub.errors import BadRequest, Forbidden, NotFound, PurposeRequired
 from hub.records import service
 from hub.state import HubState
 from policies.engine import Decision, decide_read
@@ -159,13 +159,17 @@ def read_one(
     session.commit()
     if row is None:
         # same answer whether the key does not exist or the rule filters it out
-        from hub.errors import NotFound
-
         raise NotFound(f"no record {key!r} in {dataset.id!r} that you may read")
     return service.treat(plan, [row], state.treatment_context(plan.descriptor))[0]
 
 
-def export(state: HubState, *, req: ReadRequest, actor: Actor) -> Iterator[list[dict[str, Any]]]:
+@dataclass(frozen=True)
+class Export:
+    fields: list[str]
+    batches: Iterator[list[dict[str, Any]]]
+
+
+def export(state: HubState, *, req: ReadRequest, actor: Actor) -> Export:
     """Stream everything the rule allows (or ``limit`` rows), one audited batch at a time.
 
     The plan is made (and any denial raised) before the first ``next()`` returns, so the
@@ -187,7 +191,7 @@ def export(state: HubState, *, req: ReadRequest, actor: Actor) -> Iterator[list[
             cursor_version=cursor_version,
         )
     budget = _export_budget(state, req, decision)
-    return _export_batches(state, plan, req, actor, after, budget)
+    return Export(plan.fields, _export_batches(state, plan, req, actor, after, budget))
 
 
 def _export_budget(state: HubState, req: ReadRequest, decision: Decision) -> int | None:

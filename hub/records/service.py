@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -19,9 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from connectors.base import RawRow
 from connectors.descriptor import DatasetDescriptor, FieldSpec
 from connectors.validate import RowValidator
-from connectors.base import RawRow
 from hub.datasets import service as datasets
 from hub.datasets import tables
 from hub.datasets.models import Dataset, DatasetVersion
@@ -80,19 +80,24 @@ def make_plan(
     descriptor = datasets.descriptor_of(dataset)
     version = resolve_version(session, dataset, cursor_version)
     treatments = decision.project(requested_fields, descriptor.field_names)
+    _known_fields(descriptor, raw_filters)
+    decision.check_filters(raw_filters)  # before typing values: say "not allowed" first
     filters = coerce_filters(descriptor, raw_filters)
-    decision.check_filters(filters)
     table = tables.version_table(version.table_name, version.fields, descriptor.primary_key)
     return ReadPlan(dataset, descriptor, version, table, decision, dict(treatments), filters)
 
 
-def coerce_filters(descriptor: DatasetDescriptor, raw: Mapping[str, str]) -> dict[str, Any]:
+def _known_fields(descriptor: DatasetDescriptor, raw: Mapping[str, str]) -> None:
     unknown = sorted(set(raw) - set(descriptor.field_names))
     if unknown:
         raise BadRequest(
             f"unknown filter field(s): {', '.join(unknown)}; filter on one of "
             f"{', '.join(descriptor.field_names)} (reserved: {', '.join(sorted(RESERVED_PARAMS))})"
         )
+
+
+def coerce_filters(descriptor: DatasetDescriptor, raw: Mapping[str, str]) -> dict[str, Any]:
+    _known_fields(descriptor, raw)
     return {name: coerce_value(descriptor.field(name), value) for name, value in raw.items()}
 
 
@@ -152,12 +157,6 @@ def treat(plan: ReadPlan, rows: Sequence[sa.Row[Any]], ctx: TreatmentContext) ->
 
 def keys_of(plan: ReadPlan, rows: Sequence[sa.Row[Any]]) -> list[str]:
     return [str(row._mapping[plan.primary_key]) for row in rows]
-
-
-def batches(
-    session_rows: Iterator[list[sa.Row[Any]]],
-) -> Iterator[list[sa.Row[Any]]]:
-    yield from session_rows
 
 
 # -- cursors ---------------------------------------------------------------------------

@@ -1,0 +1,56 @@
+"""civichub init · serve · keys rotate"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hub.cli.common import hub_state, out
+from hub.settings import get_settings
+from hub.store import migrate
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("serve")(serve)
+    keys = typer.Typer(help="Signing keys.", no_args_is_help=True)
+    keys.command("rotate")(rotate)
+    app.add_typer(keys, name="keys")
+
+
+def init() -> None:
+    """Create var/, the signing and pseudonymization keys, and create or migrate the store."""
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    for folder in (settings.uploads_dir, settings.catalog_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    with hub_state(require_schema=False) as state:
+        created = state.keyring.ensure()
+        before, after = migrate(state.engine)
+    out.print(f"store   {settings.database_url}: schema {before or 'new'} -> {after}")
+    out.print(f"keys    {settings.keys_dir}: {', '.join(created) if created else 'present'}")
+    out.print("ready   next: `civichub dataset register FILE` or `civichub demo`")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (production: gunicorn).")] = 1,
+) -> None:
+    """Run the HTTP API (uvicorn). Production: see docs/deployment.md."""
+    import uvicorn
+
+    with hub_state():
+        pass  # fail here, with one line, if the store is not initialized
+    out.print(f"Civic Data Hub on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(
+        "hub.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+    )
+
+
+def rotate() -> None:
+    """Make a new signing key active; tokens signed by older keys stay valid until they expire."""
+    with hub_state() as state:
+        kid = state.keyring.rotate()
+    out.print(f"new signing key {kid} is active; the JWKS now publishes it beside the old ones")

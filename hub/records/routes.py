@@ -1,0 +1,131 @@
+"""/v1/datasets/{id}/records: policy-filtered, masked reads (JSON page, NDJSON, CSV)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from hub.context import Actor
+from hub.deps import Authorize, HubDep, unit_of_work
+from hub.records import flows, formats
+from hub.records.service import RESERVED_PARAMS
+from policies.decision import Action
+
+router = APIRouter(prefix="/v1/datasets/{dataset_id}/records", tags=["records"])
+
+Reader = Annotated[Actor, Depends(Authorize(Action.records_read))]
+
+
+class Format(StrEnum):
+    json = "json"
+    ndjson = "ndjson"
+    csv = "csv"
+
+
+PURPOSE_DOC = "why you read the data; one of the purposes your rule allows (or X-Purpose)"
+PAGE_EXAMPLE = {
+    "dataset": "population-registry",
+    "records": [
+        {"citizen_id": "079190001234", "full_name": "Nguyễn Văn An", "phone": "*******678"}
+    ],
+    "next_cursor": "eyJ2IjoxLCJrIjoiMDc5MTkwMDAxMjM0In0",
+}
+
+
+def _request(
+    dataset_id: str,
+    request: Request,
+    purpose: str | None,
+    x_purpose: str | None,
+    fields: str | None,
+    limit: int | None,
+    cursor: str | None,
+) -> flows.ReadRequest:
+    filters = {k: v for k, v in request.query_params.items() if k not in RESERVED_PARAMS}
+    wanted = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
+    return flows.ReadRequest(
+        dataset_id=dataset_id,
+        purpose=purpose or x_purpose,
+        fields=wanted,
+        filters=filters,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get(
+    "",
+    summary="Read records under your rule (equality filters: ?<field>=<value>)",
+    responses={
+        200: {
+            "description": "A page of records (JSON), or a stream (NDJSON, CSV)",
+            "content": {
+                "application/json": {"example": PAGE_EXAMPLE},
+                "application/x-ndjson": {},
+                "text/csv": {},
+            },
+        }
+    },
+)
+async def read_records(
+    dataset_id: str,
+    request: Request,
+    hub: HubDep,
+    actor: Reader,
+    purpose: Annotated[str | None, Query(description=PURPOSE_DOC, max_length=100)] = None,
+    x_purpose: Annotated[str | None, Header(max_length=100)] = None,
+    fields: Annotated[str | None, Query(description="comma-separated subset")] = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    format: Format = Format.json,
+) -> Any:
+    req = _request(dataset_id, request, purpose, x_purpose, fields, limit, cursor)
+    if format is Format.json:
+
+        def page() -> dict[str, Any]:
+            with unit_of_work(hub) as session:
+                result = flows.read_page(session, hub, req=req, actor=actor)
+            return {
+                "dataset": result.dataset,
+                "records": result.records,
+                "next_cursor": result.next_cursor,
+            }
+
+        body = await run_in_threadpool(page)
+        return Response(formats.dumps(body), media_type="application/json")
+    export = await run_in_threadpool(flows.export, hub, req=req, actor=actor)
+    name = f"{dataset_id}.{format.value}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format is Format.ndjson:
+        return StreamingResponse(
+            formats.ndjson(export.batches), media_type="application/x-ndjson", headers=headers
+        )
+    return StreamingResponse(
+        formats.csv_stream(export.fields, export.batches),
+        media_type="text/csv; charset=utf-8",
+        headers=headers,
+    )
+
+
+@router.get("/{key}", summary="Read one record by its primary key")
+async def read_record(
+    dataset_id: str,
+    key: str,
+    request: Request,
+    hub: HubDep,
+    actor: Reader,
+    purpose: Annotated[str | None, Query(description=PURPOSE_DOC, max_length=100)] = None,
+    x_purpose: Annotated[str | None, Header(max_length=100)] = None,
+    fields: Annotated[str | None, Query(description="comma-separated subset")] = None,
+) -> dict[str, Any]:
+    req = _request(dataset_id, request, purpose, x_purpose, fields, None, None)
+
+    def one() -> dict[str, Any]:
+        with unit_of_work(hub) as session:
+            return flows.read_one(session, hub, req=req, key=key, actor=actor)
+
+    return await run_in_threadpool(one)

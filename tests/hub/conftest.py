@@ -1,0 +1,135 @@
+"""Fixtures for the hub: a migrated store on each database, the real app, tokens, data."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from connectors.descriptor import SourceSpec
+from hub.access import service as access
+from hub.app import create_app
+from hub.auth.keys import Keyring
+from hub.auth.tokens import TokenRequest
+from hub.context import cli_actor
+from hub.datasets import flows
+from hub.datasets import service as datasets
+from hub.db import session_scope
+from hub.demo import synth
+from hub.settings import Settings
+from hub.state import HubState
+from hub.store import migrate
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(scope="session")
+def keys_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One RSA key for the session: generating 3072-bit keys per test would dominate."""
+    folder = tmp_path_factory.mktemp("keys") / "keys"
+    Keyring(folder).ensure()
+    return folder
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path, keys_template: Path) -> Settings:
+    data = tmp_path / "var"
+    shutil.copytree(keys_template, data / "keys")
+    return Settings(
+        database_url=db_url,
+        data_dir=data,
+        allow_private_hosts="127.0.0.1,localhost",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def hub(settings: Settings) -> Iterator[HubState]:
+    state = HubState.build(settings)
+    migrate(state.engine)
+    try:
+        yield state
+    finally:
+        state.close()
+
+
+@pytest.fixture
+def client(hub: HubState) -> Iterator[TestClient]:
+    with TestClient(create_app(hub.settings, state=hub)) as test_client:
+        yield test_client
+
+
+TokenFactory = Callable[..., str]
+
+
+@pytest.fixture
+def token(hub: HubState) -> TokenFactory:
+    def make(
+        *,
+        sub: str = "tester",
+        agency: str | None = None,
+        roles: tuple[str, ...] = ("officer",),
+        scopes: tuple[str, ...] = ("records:read",),
+        attrs: dict[str, Any] | None = None,
+        citizen_id: str | None = None,
+        ttl: int = 600,
+    ) -> str:
+        return hub.tokens.issue(
+            TokenRequest(
+                sub=sub,
+                agency=agency,
+                roles=list(roles),
+                scopes=list(scopes),
+                attrs=attrs or {},
+                citizen_id=citizen_id,
+                ttl=ttl,
+            )
+        )
+
+    return make
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="session")
+def population_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "population.csv"
+    synth.write_population(path, 300)
+    return path
+
+
+def load_example(hub: HubState, dataset_id: str, csv_path: Path) -> flows.IngestResult:
+    """Register the example descriptor, ingest ``csv_path`` into it, apply its policy."""
+    actor = cli_actor()
+    file = EXAMPLES / "datasets" / f"{dataset_id}.yaml"
+    descriptor = datasets.parse_descriptor_file(file)
+    with session_scope(hub.sessions) as session:
+        datasets.register(
+            session, descriptor=descriptor, actor=actor, source_base=file.parent, via="cli"
+        )
+    options = {k: v for k, v in descriptor.source.options.items() if k != "path"}
+    result = flows.ingest(
+        hub.sessions,
+        dataset_id=dataset_id,
+        actor=actor,
+        context=hub.connector_context(base_dir=str(csv_path.parent), api_registered=False),
+        source=SourceSpec(connector="csv", path=str(csv_path), **options),
+    )
+    policy_file = EXAMPLES / "policies" / f"{dataset_id}.yaml"
+    with session_scope(hub.sessions) as session:
+        dataset = datasets.get(session, dataset_id)
+        policy = access.parse(policy_file.read_bytes(), source=str(policy_file), dataset=dataset)
+        access.apply(session, dataset=dataset, policy=policy, actor=actor)
+    return result
+
+
+@pytest.fixture
+def population(hub: HubState, population_csv: Path) -> flows.IngestResult:
+    return load_example(hub, "population-registry", population_csv)
