@@ -61,3 +61,15 @@ class UnknownConnector(ConnectorsError):
     def __init__(self, name: str, known: list[str]):
         self.name = name
         super().__init__(f"unknown connector {name!r}; use one of: {', '.join(sorted(known))}")
+
+
+class ConnectorLoadError(ConnectorsError):
+    """A third-party connector is declared (entry point) but could not be loaded."""
+
+    def __init__(self, name: str, reason: str):
+        self.name = name
+        self.reason = reason
+        super().__init__(
+            f"connector {name!r} is installed but could not be loaded ({reason}); "
+            "fix or reinstall the package that provides it"
+        )

@@ -61,12 +61,14 @@ def parse(text: str | bytes, *, source: str) -> _Located:
         raise DocumentError(source, [DocumentProblem((), None, "file is larger than 1 MB")])
     try:
         node = yaml.compose(text, Loader=_SafeLineLoader)
-        value = yaml.load(text, Loader=_SafeLineLoader)  # noqa: S506 - SafeLoader subclass
+        value = yaml.load(text, Loader=_SafeLineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise DocumentError(source, [DocumentProblem((), line, f"not valid YAML: {problem}")])
+        raise DocumentError(
+            source, [DocumentProblem((), line, f"not valid YAML: {problem}")]
+        ) from None
     lines: dict[tuple[str | int, ...], int] = {}
     if node is not None:
         _walk(node, (), lines)
@@ -103,9 +105,7 @@ def validate_data(model: type[M], data: Any, *, source: str, context: dict | Non
     return validate(model, _Located(data, {}), source=source, context=context)
 
 
-def load_model(
-    model: type[M], text: str | bytes, *, source: str, context: dict | None = None
-) -> M:
+def load_model(model: type[M], text: str | bytes, *, source: str, context: dict | None = None) -> M:
     """Parse and validate in one step."""
     return validate(model, parse(text, source=source), source=source, context=context)
 
