@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CIVICHUB_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CIVICHUB_", extra="ignore", env_ignore_empty=True)
 
     database_url: str = "sqlite:///./var/civichub.db"
     data_dir: Path = Path("./var")

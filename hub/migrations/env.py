@@ -17,8 +17,8 @@ def run() -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         # data tables (data_*) are created by ingest, not by migrations
-        include_name=lambda name, type_, _parent: not (
-            type_ == "table" and name and name.startswith("data_")
+        include_name=lambda name, type_, _parent: (
+            not (type_ == "table" and name and name.startswith("data_"))
         ),
     )
     with context.begin_transaction():

@@ -19,9 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from connectors.base import RawRow
 from connectors.descriptor import DatasetDescriptor, FieldSpec
-from connectors.validate import RowValidator
+from connectors.validate import InvalidValue, coerce_one
 from hub.datasets import service as datasets
 from hub.datasets import tables
 from hub.datasets.models import Dataset, DatasetVersion
@@ -103,13 +102,13 @@ def coerce_filters(descriptor: DatasetDescriptor, raw: Mapping[str, str]) -> dic
 
 def coerce_value(field: FieldSpec, raw: Any) -> Any:
     """One value from a URL or a token, typed like the column (same rules as ingest)."""
-    if not isinstance(raw, str) and raw is not None:
-        raw = str(raw)
-    validator = RowValidator([field], field.name)
-    valid, rejected = validator.validate([RawRow(number=1, values={field.name: raw})])
-    if rejected:
-        raise BadRequest(rejected[0].reason)
-    return valid[0][field.name]
+    try:
+        value = coerce_one(field, raw)
+    except InvalidValue as exc:
+        raise BadRequest(str(exc)) from None
+    if value is None:
+        raise BadRequest(f"{field.name}: give a value to filter on (empty matches nothing)")
+    return value
 
 
 def _where(plan: ReadPlan) -> list[sa.ColumnElement[bool]]:
