@@ -23,9 +23,16 @@ MAX_DOCUMENT_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
-class _Located:
+class Located:
+    """Parsed values plus the line of every path (empty for data that came as JSON)."""
+
     value: Any
     lines: dict[tuple[str | int, ...], int]
+
+
+def plain(data: Any) -> Located:
+    """Data that arrived already parsed (a JSON body): same checks, no line numbers."""
+    return Located(data, {})
 
 
 class _SafeLineLoader(yaml.SafeLoader):
@@ -46,7 +53,7 @@ def _walk(node: yaml.Node, path: tuple[str | int, ...], lines: dict) -> None:
             _walk(item, (*path, index), lines)
 
 
-def parse(text: str | bytes, *, source: str) -> _Located:
+def parse(text: str | bytes, *, source: str) -> Located:
     """Parse YAML/JSON text into plain Python values plus a path -> line map."""
     if isinstance(text, bytes):
         if len(text) > MAX_DOCUMENT_BYTES:
@@ -62,6 +69,9 @@ def parse(text: str | bytes, *, source: str) -> _Located:
     try:
         node = yaml.compose(text, Loader=_SafeLineLoader)
         value = yaml.load(text, Loader=_SafeLineLoader)
+    except ValueError as exc:
+        # YAML's own types can fail after parsing, e.g. an impossible date 2027-02-30
+        raise DocumentError(source, [DocumentProblem((), None, f"bad value: {exc}")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -72,7 +82,7 @@ def parse(text: str | bytes, *, source: str) -> _Located:
     lines: dict[tuple[str | int, ...], int] = {}
     if node is not None:
         _walk(node, (), lines)
-    return _Located(value, lines)
+    return Located(value, lines)
 
 
 def line_of(lines: dict[tuple[str | int, ...], int], loc: tuple[str | int, ...]) -> int | None:
@@ -84,7 +94,7 @@ def line_of(lines: dict[tuple[str | int, ...], int], loc: tuple[str | int, ...])
     return None
 
 
-def validate(model: type[M], located: _Located, *, source: str, context: dict | None = None) -> M:
+def validate(model: type[M], located: Located, *, source: str, context: dict | None = None) -> M:
     """Validate parsed values against ``model``; errors carry their line numbers."""
     if not isinstance(located.value, dict):
         raise DocumentError(
@@ -102,7 +112,7 @@ def validate(model: type[M], located: _Located, *, source: str, context: dict | 
 
 def validate_data(model: type[M], data: Any, *, source: str, context: dict | None = None) -> M:
     """Validate already-parsed data (a JSON request body) with the same error shape."""
-    return validate(model, _Located(data, {}), source=source, context=context)
+    return validate(model, plain(data), source=source, context=context)
 
 
 def load_model(model: type[M], text: str | bytes, *, source: str, context: dict | None = None) -> M:
@@ -115,7 +125,7 @@ def _is_union_tag(part: str | int) -> bool:
     return isinstance(part, str) and ("[" in part or part in {"str", "int", "dict", "list"})
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: Any) -> str:
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]

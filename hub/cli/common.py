@@ -15,8 +15,9 @@ from hub.settings import get_settings
 from hub.state import HubState
 from hub.store import current_revision, head_revision
 
-out = Console()
-err = Console(stderr=True)
+# soft wrap: long URLs and JSON stay on one line when output goes to a file or CI log
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("civichub.cli")
 
 

@@ -7,13 +7,20 @@ import json
 import time
 
 import typer
-from rich.panel import Panel
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
 from hub.cli.common import hub_state, out
 from hub.demo import flow
 from hub.settings import get_settings
 from hub.store import migrate
+
+NEXT_STEPS = """\
+  civichub serve            # the API on http://127.0.0.1:8000, docs at /docs
+  TOKEN=$(civichub token issue --sub me --agency thue --roles officer --scope records:read)
+  curl -H "Authorization: Bearer $TOKEN" \\
+    'http://127.0.0.1:8000/v1/datasets/population-registry/records?purpose=tax-administration'
+  civichub audit tail       # who read what, when, for which purpose
+  Read next: docs/getting-started.md, docs/policies.md, docs/api.md"""
 
 
 def register(app: typer.Typer) -> None:
@@ -71,17 +78,8 @@ def demo() -> None:
     step(
         f"audit log {verdict}: {report.audit_entries} hash-chained entries (`civichub audit tail`)"
     )
-    out.print(
-        Panel.fit(
-            "civichub serve                       # the API on http://127.0.0.1:8000 (/docs)\n"
-            "civichub token issue --sub me --agency thue --roles officer --scope records:read\n"
-            'curl -H "Authorization: Bearer $TOKEN" \\\n'
-            "  'http://127.0.0.1:8000/v1/datasets/population-registry/records?purpose=tax-administration'\n"
-            "civichub audit verify                # check the hash chain\n"
-            "docs/: getting-started.md, policies.md, api.md",
-            title=f"demo finished in {time.monotonic() - started:.0f} s - go on with",
-        )
-    )
+    out.print(f"\n[bold]demo finished in {time.monotonic() - started:.0f} s.[/] Go on with:")
+    out.print(NEXT_STEPS, highlight=False, markup=False)
     if not report.audit_intact or any(c.status >= 500 for c in report.calls):
         raise typer.Exit(1)
 

@@ -107,8 +107,10 @@ def register_and_ingest(
             state.sessions,
             dataset_id=dataset_id,
             actor=actor,
-            context=state.connector_context(base_dir=str(data.parent), api_registered=False),
-            source=SourceSpec(connector="csv", path=str(data), **options),
+            context=state.connector_context(
+                base_dir=str(data.parent.resolve()), api_registered=False
+            ),
+            source=SourceSpec(connector="csv", path=str(data.resolve()), **options),
             max_rejected_ratio=state.settings.max_rejected_ratio,
             progress=progress,
         )

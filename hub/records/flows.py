@@ -54,6 +54,7 @@ def decide(session: Session, *, dataset: Dataset, req: ReadRequest, actor: Actor
         principal=actor.principal,
         purpose=req.purpose,
         now=datetime.now(UTC),
+        field_order=datasets.descriptor_of(dataset).field_names,
     )
     if decision.allowed:
         return decision
