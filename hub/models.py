@@ -1,12 +1,14 @@
 """Every table the hub owns, imported in one place for Alembic."""
 
-from hub.access.models import PolicyVersion
+from hub.access.models import AccessRequest, PolicyVersion
 from hub.audit.models import AuditEntry
 from hub.auth.models import ApiClient
 from hub.datasets.models import Agency, Dataset, DatasetVersion, QuarantinedRow
 from hub.db import Base
+from hub.publishing.models import Publication
 
 __all__ = [
+    "AccessRequest",
     "Agency",
     "ApiClient",
     "AuditEntry",
@@ -14,5 +16,6 @@ __all__ = [
     "Dataset",
     "DatasetVersion",
     "PolicyVersion",
+    "Publication",
     "QuarantinedRow",
 ]

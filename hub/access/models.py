@@ -23,3 +23,30 @@ class PolicyVersion(Base):
     document: Mapped[dict[str, Any]]
     applied_by: Mapped[str] = mapped_column(sa.String(200))
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AccessRequest(Base):
+    """An officer's request for time-bound access; approval creates a grant rule."""
+
+    __tablename__ = "access_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_pk: Mapped[int] = mapped_column(
+        sa.ForeignKey("datasets.pk", ondelete="CASCADE"), index=True
+    )
+    requester: Mapped[str] = mapped_column(sa.String(200))
+    requester_agency: Mapped[str] = mapped_column(sa.String(63))
+    requester_roles: Mapped[list[Any]]
+    purpose: Mapped[str] = mapped_column(sa.String(100))
+    fields: Mapped[list[Any]]
+    justification: Mapped[str] = mapped_column(sa.Text)
+    days: Mapped[int]
+    #: pending, approved, rejected
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending", index=True)
+    decided_by: Mapped[str | None] = mapped_column(sa.String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: the rule (policy-file shape) an approval grants; read as an extra rule until expiry
+    grant: Mapped[dict[str, Any] | None]
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
