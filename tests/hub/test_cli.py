@@ -14,6 +14,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from hub.store import head_revision
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 
@@ -52,7 +54,7 @@ def cli_env(db_url: str, tmp_path: Path, keys_template: Path) -> dict[str, str]:
 
 def test_operator_flow_register_ingest_apply_read_verify(cli_env):
     init = run(cli_env, "init")
-    assert "-> 0002" in init.stdout
+    assert f"-> {head_revision()}" in init.stdout
     assert "present" in run(cli_env, "init").stdout  # idempotent
     run(cli_env, "dataset", "register", str(EXAMPLES / "datasets" / "population-registry.yaml"))
     ingest = run(cli_env, "ingest", "population-registry")
