@@ -12,10 +12,10 @@
 # psql quotes, so any character is safe.
 set -euo pipefail
 
-: "${CIVICHUB_DB_PASSWORD:?}" "${CKAN_DB_PASSWORD:?}" "${DATASTORE_RO_PASSWORD:?}"
+: "${HUB_DB_PASSWORD:?}" "${CKAN_DB_PASSWORD:?}" "${DATASTORE_RO_PASSWORD:?}"
 
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "${POSTGRES_DB:-postgres}" \
-    -v civichub_password="$CIVICHUB_DB_PASSWORD" \
+    -v civichub_password="$HUB_DB_PASSWORD" \
     -v ckan_password="$CKAN_DB_PASSWORD" \
     -v datastore_ro_password="$DATASTORE_RO_PASSWORD" <<'EOSQL'
 CREATE ROLE civichub LOGIN PASSWORD :'civichub_password';
