@@ -1,0 +1,1 @@
+"""Engine configuration files shipped with the package (``default.yaml``)."""
