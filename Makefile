@@ -29,6 +29,7 @@ serve: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python tools/ckan/ckanctl.py install -q   # a real CKAN 2.12 for the catalog tests (cached in .cache/)
 	$(BIN)/pytest
 
 eval-pii: $(VENV)/.dev

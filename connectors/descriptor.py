@@ -79,6 +79,11 @@ class FieldSpec(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
+        if "__" in value:
+            raise ValueError(
+                f"field name {value!r} must not contain '__' (reserved for the hub's own "
+                "index columns)"
+            )
         if not FIELD_NAME.match(value):
             raise ValueError(
                 f"field name {value!r} must be lower-case letters, digits and _ "

@@ -23,9 +23,14 @@ from hub.access import routes as access_routes
 from hub.audit import routes as audit_routes
 from hub.auth import routes as auth_routes
 from hub.datasets import routes as dataset_routes
-from hub.errors import PayloadTooLarge, Problem, handled_errors, problem_for
+from hub.errors import HubError, PayloadTooLarge, Problem, handled_errors, problem_for
+from hub.limits import HeaderLimit, Limits, install_statement_timeout
+from hub.openapi import install as install_openapi
 from hub.ops import Metrics
 from hub.ops import router as ops_router
+from hub.pii import routes as pii_routes
+from hub.publishing import open_routes
+from hub.publishing import routes as publishing_routes
 from hub.records import routes as record_routes
 from hub.settings import Settings, get_settings
 from hub.state import HubState
@@ -62,6 +67,8 @@ def create_app(settings: Settings | None = None, *, state: HubState | None = Non
     )
     app.state.hub = hub
     app.state.metrics = Metrics()
+    app.state.limits = Limits.from_settings(settings)
+    install_statement_timeout(hub.engine, settings.statement_timeout_ms)
     for module in (
         ops_router,
         auth_routes.router,
@@ -69,10 +76,16 @@ def create_app(settings: Settings | None = None, *, state: HubState | None = Non
         record_routes.router,
         access_routes.router,
         audit_routes.router,
+        audit_routes.me_router,
+        pii_routes.router,
+        publishing_routes.router,
+        open_routes.router,
     ):
         app.include_router(module)
     _install_handlers(app)
+    install_openapi(app)  # errors documented as problem+json (hub/openapi.py)
     app.add_middleware(BodyLimit, max_bytes=max(settings.max_body_bytes, settings.max_upload_bytes))
+    app.add_middleware(HeaderLimit, max_bytes=settings.max_header_bytes)
     app.middleware("http")(_request_context)
     return app
 
@@ -92,10 +105,10 @@ def _install_handlers(app: FastAPI) -> None:
         problem = problem_for(exc)
         if problem.status >= 500:
             log.exception("request failed: %s %s", request.method, request.url.path)
-        headers = None
+        headers = dict(exc.headers) if isinstance(exc, HubError) else {}  # e.g. Retry-After
         if problem.status == 401:
-            headers = {"WWW-Authenticate": 'Bearer realm="civichub"'}
-        return _problem(request, problem, headers)
+            headers["WWW-Authenticate"] = 'Bearer realm="civichub"'
+        return _problem(request, problem, headers or None)
 
     # every known error family, then anything else (500, detail not leaked)
     for cls in (*handled_errors(), Exception):

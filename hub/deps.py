@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from hub import limits
 from hub.context import Actor
 from hub.datasets import service as datasets
 from hub.errors import Forbidden, Unauthorized
@@ -21,6 +22,10 @@ from hub.state import HubState
 from policies.decision import Action, Resource
 from policies.permissions import authorize
 from policies.principal import Principal
+
+#: upper bound of integer parameters (offsets, ids): larger values are 400, not a database
+#: overflow
+MAX_INT = 2**31 - 1
 
 
 def get_hub(request: Request) -> HubState:
@@ -39,11 +44,16 @@ def get_principal(request: Request, hub: HubDep) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send a bearer token: `Authorization: Bearer <token>`")
-    return hub.tokens.verify(token.strip())
+    principal = hub.tokens.verify(token.strip())
+    limits.check_principal(request, principal)  # 429 past the caller's rate
+    return principal
 
 
-def public() -> None:
-    """Marks a route as deliberately open (checked by the route-policy contract test)."""
+def public(request: Request) -> None:
+    """Marks a route as deliberately open (checked by the route-policy contract test).
+
+    Public ``/v1`` routes are rate-limited per client IP (``hub.limits``)."""
+    limits.check_client(request)
 
 
 Public = Depends(public)

@@ -9,9 +9,13 @@ The CLI uses the same lookup to print one clear line.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from anonymizer import errors as anonymizer_errors
+from catalog import ckan_errors
+from catalog import errors as catalog_errors
 from connectors import errors as connector_errors
 from policies import errors as policy_errors
 
@@ -23,10 +27,12 @@ class HubError(Exception):
     slug: str = "internal"
     title: str = "Internal error"
 
-    def __init__(self, detail: str, **extra: Any):
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extra: Any):
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
+        #: response headers the problem carries (e.g. ``Retry-After``)
+        self.headers = dict(headers or {})
 
 
 class BadRequest(HubError):
@@ -68,6 +74,16 @@ class Invalid(HubError):
 class TooManyRequests(HubError):
     status, slug, title = 429, "too-many-requests", "Too many requests"
 
+    def __init__(self, detail: str, *, retry_after: float | None = None, **extra: Any):
+        headers = None
+        if retry_after is not None:
+            headers = {"Retry-After": str(max(1, math.ceil(retry_after)))}
+        super().__init__(detail, headers=headers, **extra)
+
+
+class HeadersTooLarge(HubError):
+    status, slug, title = 431, "headers-too-large", "Request headers too large"
+
 
 class Unavailable(HubError):
     status, slug, title = 503, "unavailable", "Service unavailable"
@@ -75,6 +91,10 @@ class Unavailable(HubError):
 
 class AuditUnavailable(Unavailable):
     slug, title = "audit-unavailable", "Audit log unavailable"
+
+
+class QueryTimeout(Unavailable):
+    slug, title = "query-timeout", "Query took too long"
 
 
 @dataclass(frozen=True)
@@ -118,6 +138,28 @@ _LIBRARY_ERRORS: dict[type[BaseException], tuple[int, str, str]] = {
     # a treatment that cannot run must stop the response, never pass data through
     policy_errors.TreatmentError: (500, "treatment-failed", "Masking failed"),
     policy_errors.PoliciesError: (400, "policy-error", "Policy error"),
+    anonymizer_errors.TextTooLong: (413, "text-too-long", "Text too long"),
+    anonymizer_errors.UnsupportedLanguage: (400, "unsupported-language", "Unsupported language"),
+    anonymizer_errors.EngineUnavailable: (503, "pii-engine-unavailable", "PII engine unavailable"),
+    anonymizer_errors.AnonymizerError: (500, "pii-error", "PII analysis failed"),
+    # open data publishing (catalog/): what to change is in the detail
+    catalog_errors.QuasiIdentifierError: (422, "bad-quasi-identifier", "Bad quasi-identifier"),
+    catalog_errors.NotPublishable: (422, "not-publishable", "Not publishable as open data"),
+    catalog_errors.EmptyDataset: (409, "dataset-empty", "Dataset has no data"),
+    catalog_errors.KUnreachable: (422, "k-unreachable", "k cannot be reached"),
+    catalog_errors.LDiversityUnreachable: (422, "l-unreachable", "l-diversity cannot be reached"),
+    catalog_errors.ResidualPii: (422, "residual-pii", "Personal data left after de-identification"),
+    catalog_errors.OutputCheckFailed: (409, "data-changed", "Data changed while publishing"),
+    catalog_errors.PackageError: (500, "catalog-write-failed", "Local catalog not written"),
+    ckan_errors.CkanConfigurationError: (503, "ckan-misconfigured", "CKAN misconfigured"),
+    ckan_errors.CkanInvalidPublication: (422, "ckan-invalid", "Publication refused before CKAN"),
+    ckan_errors.CkanNotAuthorized: (502, "ckan-not-authorized", "CKAN refused the hub's token"),
+    ckan_errors.CkanRejected: (422, "ckan-rejected", "CKAN rejected the publication"),
+    ckan_errors.CkanUnreachable: (502, "ckan-unreachable", "CKAN unreachable"),
+    ckan_errors.CkanServerError: (502, "ckan-server-error", "CKAN failed"),
+    ckan_errors.CkanIncompatible: (502, "ckan-incompatible", "Not a usable CKAN"),
+    ckan_errors.CkanError: (502, "ckan-error", "CKAN error"),
+    catalog_errors.CatalogError: (500, "catalog-error", "Publication failed"),
 }
 
 

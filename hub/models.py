@@ -1,7 +1,7 @@
 """Every table the hub owns, imported in one place for Alembic."""
 
 from hub.access.models import AccessRequest, PolicyVersion
-from hub.audit.models import AuditEntry
+from hub.audit.models import AuditCheckpoint, AuditEntry, AuditSubject
 from hub.auth.models import ApiClient
 from hub.datasets.models import Agency, Dataset, DatasetVersion, QuarantinedRow
 from hub.db import Base
@@ -11,7 +11,9 @@ __all__ = [
     "AccessRequest",
     "Agency",
     "ApiClient",
+    "AuditCheckpoint",
     "AuditEntry",
+    "AuditSubject",
     "Base",
     "Dataset",
     "DatasetVersion",

@@ -6,6 +6,7 @@ import time
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -67,7 +68,12 @@ def readyz(hub: HubDep) -> dict[str, str]:
     return {"status": "ready", "schema": revision or ""}
 
 
-@router.get("/metrics", dependencies=[Public], summary="Prometheus metrics")
+@router.get(
+    "/metrics",
+    dependencies=[Public],
+    summary="Prometheus metrics",
+    response_class=PlainTextResponse,  # documented as text/plain, not JSON
+)
 def metrics(request: Request) -> Response:
     registry = request.app.state.metrics.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     #: private/loopback addresses (comma separated)
     allow_private_hosts: str = ""
     log_level: str = "INFO"
+    #: a signed audit checkpoint every this many entries (hub.audit.checkpoints)
+    audit_checkpoint_every: int = Field(default=1000, ge=1)
+    #: ``purpose=days`` pairs: reads for these purposes (covert investigations) appear in the
+    #: citizen's access log only after that many days
+    delayed_disclosure: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -57,6 +62,18 @@ class Settings(BaseSettings):
         if value.startswith(("postgresql://", "postgres://")):
             # psycopg 3 is the driver we ship; the bare scheme would look for psycopg2
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("delayed_disclosure")
+    @classmethod
+    def _delays(cls, value: str) -> str:
+        for pair in _pairs(value):
+            purpose, _, days = pair.partition("=")
+            if not purpose.strip() or not days.strip().isdigit():
+                raise ValueError(
+                    f"CIVICHUB_DELAYED_DISCLOSURE entry {pair!r} must look like "
+                    "criminal-investigation=180 (purpose=days)"
+                )
         return value
 
     @field_validator("trusted_jwks")
@@ -92,8 +109,38 @@ class Settings(BaseSettings):
         return frozenset(h.strip() for h in self.allow_private_hosts.split(",") if h.strip())
 
     @property
+    def disclosure_delays(self) -> dict[str, int]:
+        out = {}
+        for pair in _pairs(self.delayed_disclosure):
+            purpose, _, days = pair.partition("=")
+            out[purpose.strip()] = int(days)
+        return out
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    # -- external identity providers and limits (docs/security.md) ------------------------
+    #: JWKS of trusted issuers: cached this long when the issuer sends no max-age; an
+    #: issuer's max-age is honoured between ``jwks_refresh_interval`` and ``jwks_cache_max_ttl``
+    jwks_cache_ttl: int = Field(default=300, ge=1)
+    #: keys fetched longer ago than this are never used, even while the issuer is down
+    jwks_cache_max_ttl: int = Field(default=3600, ge=1)
+    #: at most one JWKS fetch per issuer per this many seconds (unknown kid, expiry, failures)
+    jwks_refresh_interval: int = Field(default=60, ge=1)
+    jwks_fetch_timeout: float = Field(default=3.0, gt=0, le=30)
+    #: PostgreSQL cancels an API statement after this long (503); 0 = no limit
+    statement_timeout_ms: int = Field(default=30_000, ge=0)
+    #: token bucket per principal (issuer + sub); 0 = no limit
+    rate_limit_per_minute: int = Field(default=600, ge=0)
+    rate_limit_burst: int = Field(default=60, ge=1)
+    #: token bucket per client IP on public /v1 routes (token endpoint, open data)
+    rate_limit_anonymous_per_minute: int = Field(default=60, ge=0)
+    rate_limit_anonymous_burst: int = Field(default=30, ge=1)
+    #: NDJSON/CSV exports running at once per agency; 0 = no limit
+    max_concurrent_exports: int = Field(default=2, ge=0)
+    #: requests whose header block is larger than this are refused with 431
+    max_header_bytes: int = Field(default=32 * 1024, ge=8 * 1024)
 
 
 def _pairs(value: str | None) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -18,10 +19,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.base import ConnectorContext
 from connectors.descriptor import DatasetDescriptor
+from hub.audit.checkpoints import CheckpointSigner
+from hub.audit.service import SIGNER
+from hub.auth.jwks import trusted_issuers
 from hub.auth.keys import Keyring
 from hub.auth.tokens import TokenService
+from hub.crypto import FieldCipher
 from hub.db import make_engine, make_sessionmaker
 from hub.settings import Settings
+
+if TYPE_CHECKING:
+    from anonymizer.engine import PiiEngine
 from policies.treatments import TreatmentContext
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -48,17 +56,39 @@ class HubState:
             audience=settings.jwt_audience,
             leeway=settings.jwt_leeway,
             max_ttl=settings.token_max_ttl,
+            trusted=trusted_issuers(settings),
         )
-        return cls(settings, engine, make_sessionmaker(engine), keyring, tokens)
+        sessions = make_sessionmaker(engine)
+        # every session the hub opens can sign audit checkpoints (hub.audit.checkpoints)
+        signer = CheckpointSigner(keyring, every=settings.audit_checkpoint_every)
+        sessions.configure(info={SIGNER: signer})
+        return cls(settings, engine, sessions, keyring, tokens)
 
     def close(self) -> None:
         self.engine.dispose()
 
     @cached_property
+    def cipher(self) -> FieldCipher:
+        return self.keyring.cipher()
+
+    def reload_keys(self) -> None:
+        """After `civichub keys rotate` in this process: drop cached key material."""
+        self.__dict__.pop("cipher", None)
+
+    @cached_property
     def pseudonym_key(self) -> bytes:
         return self.keyring.pseudonym_key()
 
-    def free_text_redactor(self) -> FreeTextRedactor | None:
+    def pii_engine(self) -> PiiEngine:
+        """The Presidio engine, built on first use (about a second; not every command needs it)."""
+        from anonymizer import get_engine
+
+        return get_engine()
+
+    def free_text_redactor(self) -> FreeTextRedactor:
+        if self._redactor is None:
+            engine = self.pii_engine()
+            self._redactor = lambda texts: engine.redact_batch(texts, "vi")
         return self._redactor
 
     def treatment_context(self, descriptor: DatasetDescriptor) -> TreatmentContext:

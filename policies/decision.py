@@ -31,6 +31,7 @@ class Action(StrEnum):
     datasets_classify = "datasets.classify"
     policies_read = "policies.read"
     policies_write = "policies.write"
+    policies_explain = "policies.explain"
     access_requests_create = "access_requests.create"
     access_requests_decide = "access_requests.decide"
     catalog_publish = "catalog.publish"

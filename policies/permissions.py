@@ -13,6 +13,7 @@ citizens, for instance, are outside every row except ``me.read`` for citizens).
 | datasets.register, .update, .delete,   | datasets:write  | admin                   | steward    |
 |   .ingest, .classify                   |                 |                         |            |
 | policies.read                          | -               | admin                   | steward    |
+| policies.explain (own token)           | -               | admin, steward, officer | -          |
 | policies.write, access_requests.decide | policies:write  | admin                   | steward    |
 | access_requests.create                 | records:read    | officer                 | -          |
 | catalog.publish                        | catalog:publish | admin                   | steward    |
@@ -21,7 +22,10 @@ citizens, for instance, are outside every row except ``me.read`` for citizens).
 | pii.use                                | -               | steward, officer, admin | -          |
 | records.read                           | records:read    | admin, steward, officer | -          |
 
-Officers do not read policies: they see their own effective access through explain.
+Officers do not read policies: they see their own effective access through explain
+(``policies.explain``). Explaining *another* principal's access (``POST /v1/policy/explain``
+with ``"principal"``, ``civichub policy explain``) reveals the policy, so the hub checks
+``policies.read`` on the dataset for it as well: stewards of the owning agency and admins.
 
 ``records.read`` here only says the principal may *ask*; ``policies.engine.decide_read``
 then decides rows and fields from the dataset's policy. An admin passes this table but
@@ -73,6 +77,7 @@ TABLE: dict[Action, Row] = {
     Action.datasets_classify: _WRITE_DATASET,
     Action.policies_read: _row(None, {ADMIN}, {STEWARD}),
     Action.policies_write: _WRITE_POLICY,
+    Action.policies_explain: _READ_META,
     Action.access_requests_decide: _WRITE_POLICY,
     Action.access_requests_create: _row(Scope.records_read, {OFFICER}),
     Action.catalog_publish: _row(Scope.catalog_publish, {ADMIN}, {STEWARD}),

@@ -69,6 +69,9 @@ def split_list(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
         return []
     if isinstance(value, str):
         return [p for p in value.replace(",", " ").split() if p]
+    if not isinstance(value, list | tuple):
+        # a ValueError, so validators report it as bad input, never as a crash
+        raise ValueError("expected a string or a list of strings")
     out: list[str] = []
     for item in value:
         out.extend(split_list(item))

@@ -15,6 +15,9 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+# a real CKAN for the catalog tests (tools/ckan); loaded for the whole suite
+pytest_plugins = ["tests.catalog.ckan_fixtures"]
+
 PG_HOST = os.environ.get("CIVICHUB_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = os.environ.get("CIVICHUB_TEST_PG_PORT", "5432")
 

@@ -134,7 +134,9 @@ def national_phone(digits: str) -> str | None:
     """Digits of a phone candidate in national form (leading 0), or None if not Vietnamese."""
     if digits.startswith("84") and len(digits) in (11, 12):
         digits = "0" + digits[2:]
-    if digits.startswith("0840") or digits.startswith("00"):
+    # "84" + trunk "0" ("840903...") became "00...": not a number anyone dials. A national
+    # number may well start 0840 (Vinaphone 084), so only the double zero is refused.
+    if digits.startswith("00"):
         return None
     return digits if digits.startswith("0") else None
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hub.datasets.models import Dataset
 from hub.db import Base, UTCDateTime, utcnow
 
 
@@ -25,8 +27,19 @@ class PolicyVersion(Base):
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class RequestStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
 class AccessRequest(Base):
-    """An officer's request for time-bound access; approval creates a grant rule."""
+    """An officer's request for time-bound access; approval creates a grant rule.
+
+    The lifecycle is in ``hub.access.requests``: pending, then approved (``grant`` and
+    ``expires_at`` set) or rejected (``decision_reason`` set); a decided request never
+    changes again.
+    """
 
     __tablename__ = "access_requests"
 
@@ -50,3 +63,6 @@ class AccessRequest(Base):
     grant: Mapped[dict[str, Any] | None]
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    #: the requested dataset, loaded with the request (every answer names its id)
+    dataset: Mapped[Dataset] = relationship(lazy="joined", innerjoin=True)

@@ -69,6 +69,30 @@ class PolicyApplied(AuditEvent):
 
 
 @dataclass(frozen=True)
+class PolicyExplained(AuditEvent):
+    """An explain answer: it reads no records but reveals how the policy treats someone."""
+
+    name: ClassVar[str] = "policy.explained"
+
+
+@dataclass(frozen=True)
+class AccessRequested(AuditEvent):
+    name: ClassVar[str] = "access.requested"
+
+
+@dataclass(frozen=True)
+class AccessApproved(AuditEvent):
+    """A steward approved a request: ``rule_id`` is the grant (``grant-<id>``) it created."""
+
+    name: ClassVar[str] = "access.approved"
+
+
+@dataclass(frozen=True)
+class AccessRejected(AuditEvent):
+    name: ClassVar[str] = "access.rejected"
+
+
+@dataclass(frozen=True)
 class TokenIssued(AuditEvent):
     name: ClassVar[str] = "token.issued"
 
@@ -81,3 +105,29 @@ class ClientRegistered(AuditEvent):
 @dataclass(frozen=True)
 class AuditRead(AuditEvent):
     name: ClassVar[str] = "audit.read"
+
+
+@dataclass(frozen=True)
+class DatasetClassified(AuditEvent):
+    name: ClassVar[str] = "dataset.classified"
+
+
+@dataclass(frozen=True)
+class DatasetPublished(AuditEvent):
+    """A de-identified version went out: ``detail`` has the target, URL, k and the run id."""
+
+    name: ClassVar[str] = "dataset.published"
+
+
+@dataclass(frozen=True)
+class PublicationFailed(AuditEvent):
+    """A publication that read the data stopped (refused, failed or abandoned)."""
+
+    name: ClassVar[str] = "dataset.publication_failed"
+
+
+@dataclass(frozen=True)
+class PublicationPreviewed(AuditEvent):
+    """A dry run: every row was read and de-identified, nothing was written."""
+
+    name: ClassVar[str] = "dataset.publication_previewed"

@@ -31,3 +31,27 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]]
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+
+class AuditCheckpoint(Base):
+    """A signed statement "entry <seq> has hash <hash>": rewriting or cutting the chain
+    before a checkpoint no longer verifies, even if every hash after it was recomputed."""
+
+    __tablename__ = "audit_checkpoints"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kid: Mapped[str] = mapped_column(sa.String(128))
+    signature: Mapped[str] = mapped_column(sa.Text)
+
+
+class AuditSubject(Base):
+    """Which record keys an entry returned, indexed: the citizen's access log reads this."""
+
+    __tablename__ = "audit_subjects"
+
+    seq: Mapped[int] = mapped_column(
+        sa.ForeignKey("audit_log.seq", ondelete="CASCADE"), primary_key=True
+    )
+    subject: Mapped[str] = mapped_column(sa.String(100), primary_key=True, index=True)

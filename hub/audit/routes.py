@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from hub.audit import service
+from hub.audit import citizens, service
 from hub.audit.events import AuditRead
 from hub.context import Actor
-from hub.deps import Authorize, HubDep, unit_of_work
+from hub.deps import MAX_INT, Authorize, HubDep, unit_of_work
 from policies.decision import Action
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
+me_router = APIRouter(prefix="/v1/me", tags=["citizens"])
 
 
 class AuditEntryRead(BaseModel):
@@ -55,7 +56,7 @@ def list_entries(
     dataset: str | None = None,
     since: datetime | None = None,
     before: Annotated[
-        int | None, Query(ge=1, description="page: entries with seq < before")
+        int | None, Query(ge=1, le=MAX_INT, description="page: entries with seq < before")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditPage:
@@ -76,3 +77,32 @@ def verify(
     with unit_of_work(hub) as session:
         result = service.verify(session)
     return VerifyRead(**result.__dict__)
+
+
+class AccessLogPage(BaseModel):
+    entries: list[citizens.AccessLogEntry]
+
+
+@me_router.get(
+    "/access-log",
+    response_model=AccessLogPage,
+    summary="Which agency read my record, when, and for what purpose (citizen token)",
+)
+def my_access_log(
+    hub: HubDep,
+    actor: Annotated[Actor, Depends(Authorize(Action.me_read))],
+    before: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> AccessLogPage:
+    citizen_id = actor.principal.citizen_id
+    assert citizen_id  # policies.permissions requires it for me.read
+    with unit_of_work(hub) as session:
+        entries = citizens.access_log(
+            session,
+            citizen_id=citizen_id,
+            cipher=hub.cipher,
+            delays=hub.settings.disclosure_delays,
+            limit=limit,
+            before=before,
+        )
+    return AccessLogPage(entries=entries)

@@ -15,12 +15,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hub.audit import chain
+from hub.audit.checkpoints import CheckpointSigner
 from hub.audit.events import AuditEvent
-from hub.audit.models import AuditEntry
+from hub.audit.models import AuditCheckpoint, AuditEntry, AuditSubject
 from hub.db import utcnow
 from hub.errors import AuditUnavailable
 
 _LOCK_KEY = 0x0C1C_A0D1  # advisory lock id for the audit chain
+#: ``session.info`` key under which HubState puts the checkpoint signer
+SIGNER = "audit_checkpoint_signer"
 
 
 def append(session: Session, event: AuditEvent) -> AuditEntry:
@@ -60,6 +63,20 @@ def _append(session: Session, event: AuditEvent) -> AuditEntry:
     entry = AuditEntry(**content, hash=chain.entry_hash(content))
     session.add(entry)
     session.flush()
+    if entry.record_keys:
+        session.execute(
+            sa.insert(AuditSubject),
+            [{"seq": entry.seq, "subject": key} for key in dict.fromkeys(entry.record_keys)],
+        )
+    signer: CheckpointSigner | None = session.info.get(SIGNER)
+    if signer is not None and entry.seq % signer.every == 0:
+        kid, signature = signer.sign(entry.seq, entry.hash)
+        session.add(
+            AuditCheckpoint(
+                seq=entry.seq, hash=entry.hash, at=entry.at, kid=kid, signature=signature
+            )
+        )
+        session.flush()
     return entry
 
 
@@ -82,7 +99,43 @@ def iter_entries(session: Session, *, batch: int = 5000) -> Iterator[dict]:
 
 
 def verify(session: Session) -> chain.Verification:
-    return chain.verify(iter_entries(session))
+    result = chain.verify(iter_entries(session))
+    if not result.intact:
+        return result
+    signer: CheckpointSigner | None = session.info.get(SIGNER)
+    if signer is None:
+        return result
+    return _verify_checkpoints(session, signer, result)
+
+
+def _verify_checkpoints(
+    session: Session, signer: CheckpointSigner, chained: chain.Verification
+) -> chain.Verification:
+    previous = 0
+    for cp in session.scalars(sa.select(AuditCheckpoint).order_by(AuditCheckpoint.seq)):
+        if not signer.valid(cp.seq, cp.hash, cp.kid, cp.signature):
+            return chain.Verification(
+                False, chained.count, cp.seq, f"checkpoint at entry {cp.seq} has a bad signature"
+            )
+        if cp.seq > chained.count:
+            return chain.Verification(
+                False,
+                chained.count,
+                chained.count + 1,
+                f"the log was truncated: a signed checkpoint covers entry {cp.seq} but only "
+                f"{chained.count} entries remain",
+            )
+        stored = session.scalar(sa.select(AuditEntry.hash).where(AuditEntry.seq == cp.seq))
+        if stored != cp.hash:
+            return chain.Verification(
+                False,
+                chained.count,
+                previous + 1,
+                f"entries {previous + 1}..{cp.seq} were rewritten (hashes recomputed): "
+                f"entry {cp.seq} no longer matches its signed checkpoint",
+            )
+        previous = cp.seq
+    return chained
 
 
 def tail(

@@ -5,6 +5,10 @@ Layout (created by ``civichub init``; back it up, it cannot be recreated)::
     keys/signing/<kid>.pem     RSA private keys, 0600; every one is published in the JWKS
     keys/signing/ACTIVE        the kid that signs new tokens
     keys/pseudonym.key         32+ random bytes (hex) for keyed HMAC pseudonyms
+    keys/data/<kid>.key        AES-256 keys for personal data at rest; every one stays
+                               until no ciphertext names it
+    keys/data/ACTIVE           the kid that encrypts new values
+    keys/index.key             32 random bytes (hex) for blind indexes; never rotated
 
 RS256 was chosen over EdDSA because every identity provider and API gateway the city's
 agencies run (and the national platforms) verifies RS256; EdDSA support is still uneven.
@@ -27,6 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from hub.crypto import FieldCipher
 from hub.errors import Unavailable
 
 ALGORITHM = "RS256"
@@ -70,7 +75,43 @@ class Keyring:
         if not self.pseudonym_path.exists():
             _write_secret(self.pseudonym_path, secrets.token_hex(32))
             created.append("pseudonymization key")
+        if not (self.data_dir / "ACTIVE").exists():
+            created.append(f"data key {self.rotate_data_key()}")
+        if not self.index_path.exists():
+            _write_secret(self.index_path, secrets.token_hex(32))
+            created.append("blind index key")
         return created
+
+    def rotate_data_key(self) -> str:
+        """A new data key encrypts from now on; old ones stay to decrypt what they wrote."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        kid = secrets.token_hex(4)
+        _write_secret(self.data_dir / f"{kid}.key", secrets.token_hex(32))
+        _write_secret(self.data_dir / "ACTIVE", kid)
+        return kid
+
+    @property
+    def data_dir(self) -> Path:
+        return self.dir / "data"
+
+    @property
+    def index_path(self) -> Path:
+        return self.dir / "index.key"
+
+    def cipher(self) -> FieldCipher:
+        try:
+            keys = {
+                p.stem: bytes.fromhex(p.read_text().strip()) for p in self.data_dir.glob("*.key")
+            }
+            active = (self.data_dir / "ACTIVE").read_text().strip()
+            index = bytes.fromhex(self.index_path.read_text().strip())
+        except (FileNotFoundError, ValueError) as exc:
+            raise Unavailable(
+                f"data encryption keys missing or unreadable under {self.dir}; run `civichub "
+                "init` on a new hub, or restore var/keys from backup (data cannot be read "
+                "without them)"
+            ) from exc
+        return FieldCipher(keys=keys, active=active, index_key=index)
 
     def rotate(self) -> str:
         """A new signing key becomes active; old ones stay published for verification."""

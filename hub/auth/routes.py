@@ -40,7 +40,7 @@ def jwks(hub: HubDep) -> dict[str, Any]:
 async def token(
     request: Request,
     hub: HubDep,
-    grant_type: Annotated[str, Form()],
+    grant_type: Annotated[str, Form(json_schema_extra={"enum": ["client_credentials"]})],
     client_id: Annotated[str | None, Form(max_length=100)] = None,
     client_secret: Annotated[str | None, Form(max_length=200)] = None,
     scope: Annotated[str | None, Form(max_length=500)] = None,

@@ -2,14 +2,22 @@
 
 Verification is deliberately narrow: an explicit algorithm allow-list (never taken from
 the token), ``typ`` must be ``at+jwt``, key-carrying headers (``jku``, ``x5u``, ``jwk``,
-``x5c``) are refused outright, ``kid`` must name a key we already hold, and ``exp``,
-``iat``, ``iss``, ``aud`` and ``sub`` are required. Every failure is the same 401 to the
-caller; the reason goes to the log only.
+``x5c``, ``crit``) are refused outright, ``kid`` must be a short plain string naming a key
+we hold, and ``exp``, ``iat``, ``iss``, ``aud`` and ``sub`` are required. All of that is
+checked before any key is looked up, so a malformed token never causes a JWKS fetch.
+Every failure is 401.
+
+The token's unverified ``iss`` only selects where the key comes from: our own keyring
+(RS256) for ``CIVICHUB_JWT_ISSUER``, or that one trusted issuer's JWKS (``hub.auth.jwks``:
+RS256, ES256 or EdDSA by key type) for an issuer in ``CIVICHUB_TRUSTED_JWKS``. The
+signature is then verified with that issuer's key only, and ``iss`` must equal the
+issuer the key came from; ``aud`` must be ours either way.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -18,6 +26,7 @@ from typing import Any
 
 import jwt
 
+from hub.auth.jwks import EXTERNAL_ALGORITHMS, TrustedIssuers
 from hub.auth.keys import ALGORITHM, Keyring
 from hub.errors import BadRequest, Unauthorized
 from policies.principal import Principal, Role, Scope, split_list
@@ -29,6 +38,9 @@ MAX_TOKEN_BYTES = 8192
 FORBIDDEN_HEADERS = ("jku", "x5u", "jwk", "x5c", "crit")
 KNOWN_ROLES = {r.value for r in Role}
 KNOWN_SCOPES = {s.value for s in Scope}
+#: what a kid may look like (base64/base64url, hex, dotted names); ``..`` is refused too
+KID_PATTERN = re.compile(r"[A-Za-z0-9._:+/=-]{1,128}")
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
 
 
 @dataclass(frozen=True)
@@ -43,12 +55,27 @@ class TokenRequest:
 
 
 class TokenService:
-    def __init__(self, keyring: Keyring, *, issuer: str, audience: str, leeway: int, max_ttl: int):
+    def __init__(
+        self,
+        keyring: Keyring,
+        *,
+        issuer: str,
+        audience: str,
+        leeway: int,
+        max_ttl: int,
+        trusted: TrustedIssuers | None = None,
+    ):
         self.keyring = keyring
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
         self.max_ttl = max_ttl
+        self.trusted = trusted or TrustedIssuers()
+        if issuer in self.trusted:
+            raise ValueError(
+                f"CIVICHUB_TRUSTED_JWKS names the hub's own issuer {issuer!r}; "
+                "the hub's keys come from its keyring"
+            )
 
     def issue(self, req: TokenRequest) -> str:
         _check_request(req, self.max_ttl)
@@ -90,26 +117,58 @@ class TokenService:
         if len(token) > MAX_TOKEN_BYTES:
             raise Unauthorized("token too large")
         header = jwt.get_unverified_header(token)
-        if header.get("alg") != ALGORITHM:
-            raise Unauthorized("token algorithm not accepted")
         if str(header.get("typ", "")).lower() not in (TOKEN_TYPE, "application/" + TOKEN_TYPE):
             raise Unauthorized("not an access token")
         if any(h in header for h in FORBIDDEN_HEADERS):
             raise Unauthorized("token header not accepted")
         kid = header.get("kid")
-        key = self.keyring.public_key(kid) if isinstance(kid, str) and len(kid) <= 128 else None
-        if key is None:
+        if not isinstance(kid, str) or not KID_PATTERN.fullmatch(kid) or ".." in kid:
             raise Unauthorized("unknown signing key")
+        issuer = _unverified_issuer(token)
+        if issuer == self.issuer:
+            key, algorithm = self._own_key(header.get("alg"), kid)
+        elif issuer in self.trusted:
+            key, algorithm = self._external_key(issuer, header.get("alg"), kid)
+        else:
+            raise Unauthorized("token issuer not trusted")
         claims = jwt.decode(
             token,
             key,
-            algorithms=[ALGORITHM],
+            algorithms=[algorithm],
             audience=self.audience,
-            issuer=self.issuer,
+            issuer=issuer,
             leeway=self.leeway,
-            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            options={"require": REQUIRED_CLAIMS},
         )
         return principal_from_claims(claims)
+
+    def _own_key(self, alg: object, kid: str) -> tuple[Any, str]:
+        if alg != ALGORITHM:
+            raise Unauthorized("token algorithm not accepted")
+        key = self.keyring.public_key(kid)
+        if key is None:
+            raise Unauthorized("unknown signing key")
+        return key, ALGORITHM
+
+    def _external_key(self, issuer: str, alg: object, kid: str) -> tuple[Any, str]:
+        # checked before the key lookup: a refused algorithm never causes a JWKS fetch
+        if alg not in EXTERNAL_ALGORITHMS:
+            raise Unauthorized("token algorithm not accepted")
+        found = self.trusted[issuer].key(kid)
+        if found is None:
+            raise Unauthorized("unknown signing key")
+        if found.algorithm != alg:
+            raise Unauthorized("token algorithm does not match its key")
+        return found.key, found.algorithm
+
+
+def _unverified_issuer(token: str) -> str:
+    """``iss`` before verification: it only chooses whose keys may verify the token."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    issuer = claims.get("iss")
+    if not isinstance(issuer, str) or not issuer:
+        raise Unauthorized("token has no issuer")
+    return issuer
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:

@@ -10,7 +10,7 @@ import sys
 import click
 import typer
 
-from hub.cli import audit, datasets, demo, policy, setup, tokens
+from hub.cli import audit, datasets, demo, pii, policy, publish, requests, setup, tokens
 from hub.cli.common import console_error
 
 app = typer.Typer(
@@ -24,8 +24,11 @@ setup.register(app)
 demo.register(app)
 datasets.register(app)
 policy.register(app)
+requests.register(app)
 tokens.register(app)
 audit.register(app)
+pii.register(app)
+publish.register(app)
 
 
 def main() -> None:

@@ -124,6 +124,7 @@ def run_ingest(
             state.sessions,
             dataset_id=dataset_id,
             actor=cli_actor(),
+            cipher=state.cipher,
             context=context,
             batch_size=batch_size,
             max_rejected_ratio=ratio,

@@ -20,7 +20,8 @@ NEXT_STEPS = """\
   curl -H "Authorization: Bearer $TOKEN" \\
     'http://127.0.0.1:8000/v1/datasets/population-registry/records?purpose=tax-administration'
   civichub audit tail       # who read what, when, for which purpose
-  Read next: docs/getting-started.md, docs/policies.md, docs/api.md"""
+  curl 'http://127.0.0.1:8000/v1/open/datasets/population-registry/records?limit=5'
+  Read next: docs/getting-started.md, docs/policies.md, docs/api.md, docs/open-data.md"""
 
 
 def register(app: typer.Typer) -> None:
@@ -65,6 +66,13 @@ def demo() -> None:
             step(
                 f"{r.dataset} v{r.version}: read {r.rows_read}, "
                 f"written {r.rows_written}, rejected {r.rows_rejected}"
+            )
+        flow.publish_open_data(state, report, step)
+        if report.publication is not None:
+            p = report.publication
+            step(
+                f"open data: {p.rows} rows ({p.suppressed} suppressed), k = {p.k}, "
+                f"no personal data found by the scan; at {p.url}"
             )
         ward = _first_row(report.data_files["population-registry"])["ward"]
         tax_code = _first_row(report.data_files["business-registry"])["tax_code"]

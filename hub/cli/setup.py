@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from hub.cli.common import hub_state, out
+from hub.datasets import rekey
 from hub.settings import get_settings
 from hub.store import migrate
 
@@ -49,8 +50,28 @@ def serve(
     )
 
 
-def rotate() -> None:
-    """Make a new signing key active; tokens signed by older keys stay valid until they expire."""
+def rotate(
+    signing: Annotated[bool, typer.Option(help="Rotate the token signing key.")] = True,
+    data: Annotated[
+        bool, typer.Option(help="Rotate the data key and re-encrypt stored personal data.")
+    ] = True,
+) -> None:
+    """Rotate keys without downtime: tokens and ciphertexts under old keys stay valid."""
     with hub_state() as state:
-        kid = state.keyring.rotate()
-    out.print(f"new signing key {kid} is active; the JWKS now publishes it beside the old ones")
+        if signing:
+            kid = state.keyring.rotate()
+            out.print(f"signing key {kid} is active; the JWKS publishes it beside the old ones")
+        if data:
+            kid = state.keyring.rotate_data_key()
+            state.reload_keys()
+            out.print(f"data key {kid} is active; re-encrypting stored personal data ...")
+            report = rekey.rekey_all(
+                state.sessions,
+                state.cipher,
+                progress=lambda table, values: out.print(f"  {table}: {values} values so far"),
+            )
+            out.print(
+                f"re-encrypted {report.values} values in {report.tables} tables and "
+                f"{report.quarantined} quarantined rows; old data keys stay in "
+                f"{state.keyring.data_dir} (earlier backups still need them)"
+            )

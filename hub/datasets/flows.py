@@ -5,15 +5,15 @@ table are committed first, each batch is committed as it lands (the table is inv
 readers until the switch), and the switch of ``datasets.current_version_id`` happens in
 one final transaction together with the audit entry. Whatever goes wrong before the switch
 leaves the previous version serving readers; the half-built table is dropped. A process
-killed mid-way leaves a ``loading`` version whose heartbeat goes stale; the next ingest of
-that dataset cleans it up.
+killed mid-way leaves a ``loading`` version; the next ingest of that dataset, holding the
+ingest lock (``locks.py``) that died with the killed process, cleans it up.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,13 +27,12 @@ from connectors.validate import Rejected, RowValidator
 from hub.audit import service as audit
 from hub.audit.events import DatasetIngested, IngestFailed
 from hub.context import Actor
-from hub.datasets import service, tables
+from hub.crypto import FieldCipher, aad
+from hub.datasets import locks, service, tables
 from hub.datasets.models import Dataset, DatasetVersion, QuarantinedRow, VersionStatus
 from hub.db import session_scope, utcnow
-from hub.errors import Conflict, Invalid
+from hub.errors import Invalid
 
-#: a loading version whose heartbeat is older than this belongs to a dead process
-STALE_AFTER = timedelta(minutes=5)
 #: versions kept readable after they are superseded (open cursors keep working)
 KEEP_PREVIOUS = 1
 
@@ -68,38 +67,68 @@ def ingest(
     dataset_id: str,
     actor: Actor,
     context: ConnectorContext,
+    cipher: FieldCipher,
     source: SourceSpec | None = None,
     batch_size: int = 5000,
     max_rejected_ratio: float = 0.2,
     progress: Progress | None = None,
 ) -> IngestResult:
-    version_id, descriptor, table_name = _start(factory, dataset_id)
-    table = tables.build_table(table_name, descriptor.fields, descriptor.primary_key)
-    result = IngestResult(dataset_id, 0, "")
-    try:
+    """Read the source into a new version of ``dataset_id`` and switch readers to it."""
+    job = _Job(factory, dataset_id, actor, context, cipher, source, batch_size, max_rejected_ratio)
+    with locks.ingest_lock(factory.kw["bind"], dataset_id):
+        return job.run(progress)
+
+
+@dataclass
+class _Job:
+    factory: sessionmaker[Session]
+    dataset_id: str
+    actor: Actor
+    context: ConnectorContext
+    cipher: FieldCipher
+    source: SourceSpec | None
+    batch_size: int
+    max_rejected_ratio: float
+
+    def run(self, progress: Progress | None) -> IngestResult:
+        version_id, descriptor, table_name = _start(self.factory, self.dataset_id)
+        result = IngestResult(self.dataset_id, 0, "")
+        try:
+            self._load(version_id, descriptor, table_name, result, progress)
+            _check_ratio(result, self.max_rejected_ratio)
+            with session_scope(self.factory) as session:
+                result.version = _switch(session, version_id, result, self.actor)
+            _retire_old(self.factory, self.dataset_id)
+            return result
+        except BaseException as exc:
+            _fail(self.factory, version_id, table_name, exc, self.actor, self.dataset_id)
+            raise
+
+    def _load(
+        self,
+        version_id: int,
+        descriptor: DatasetDescriptor,
+        table_name: str,
+        result: IngestResult,
+        progress: Progress | None,
+    ) -> None:
+        lay = tables.layout(self.dataset_id, descriptor.fields, descriptor.primary_key)
+        loader = _Loader(lay, lay.table(table_name), self.cipher, version_id)
         connector = registry.open_source(
-            source or descriptor.source, context=context, fields=descriptor.fields
+            self.source or descriptor.source, context=self.context, fields=descriptor.fields
         )
         result.source = connector.describe()
         validator = RowValidator(descriptor.fields, descriptor.primary_key)
-        for batch in connector.batches(batch_size):
-            with session_scope(factory) as session:
+        for batch in connector.batches(self.batch_size):
+            with session_scope(self.factory) as session:
                 valid, rejected = validator.validate(batch)
                 bad = {r.number for r in rejected}
                 numbers = [r.number for r in batch if r.number not in bad]
-                _load_batch(session, table, version_id, valid, numbers, rejected, result)
+                loader.load(session, valid, numbers, rejected, result)
                 _heartbeat(session, version_id, result)
             if progress:
                 done, total = connector.progress()
                 progress(done, total, connector.unit, result.rows_read)
-        _check_ratio(result, max_rejected_ratio)
-        with session_scope(factory) as session:
-            result.version = _switch(session, version_id, result, actor)
-        _retire_old(factory, dataset_id)
-        return result
-    except BaseException as exc:
-        _fail(factory, version_id, table_name, exc, actor, dataset_id)
-        raise
 
 
 def _start(factory: sessionmaker[Session], dataset_id: str) -> tuple[int, DatasetDescriptor, str]:
@@ -125,7 +154,7 @@ def _start(factory: sessionmaker[Session], dataset_id: str) -> tuple[int, Datase
         )
         session.add(version)
         session.flush()
-        table = tables.build_table(name, descriptor.fields, descriptor.primary_key)
+        table = tables.layout(dataset_id, descriptor.fields, descriptor.primary_key).table(name)
         tables.drop_table(session.connection(), name)  # leftovers of a crashed attempt
         table.create(session.connection())
         return version.id, descriptor, name
@@ -143,6 +172,7 @@ def _lock_dataset(session: Session, dataset_id: str) -> Dataset:
 
 
 def _clear_stale(session: Session, dataset: Dataset) -> None:
+    """We hold the dataset's ingest lock, so any loading version belongs to a dead process."""
     loading = session.scalars(
         sa.select(DatasetVersion).where(
             DatasetVersion.dataset_pk == dataset.pk,
@@ -150,74 +180,77 @@ def _clear_stale(session: Session, dataset: Dataset) -> None:
         )
     ).all()
     for version in loading:
-        if utcnow() - version.heartbeat_at < STALE_AFTER:
-            raise Conflict(
-                f"an ingest of {dataset.id!r} is already running (version {version.number}, "
-                f"last progress at {version.heartbeat_at:%H:%M:%S} UTC); wait for it to finish"
-            )
         tables.drop_table(session.connection(), version.table_name)
         version.status = VersionStatus.failed
         version.error = "abandoned: the ingesting process stopped without finishing"
 
 
-def _insert(table: sa.Table, dialect: str) -> Any:
-    module = postgresql if dialect == "postgresql" else sqlite
-    pk = next(iter(table.primary_key.columns))
-    return module.insert(table).on_conflict_do_nothing().returning(pk)
+@dataclass
+class _Loader:
+    """Writes validated batches: PII encrypted, duplicates and bad rows quarantined."""
 
+    lay: tables.Layout
+    table: sa.Table
+    cipher: FieldCipher
+    version_id: int
 
-def _load_batch(
-    session: Session,
-    table: sa.Table,
-    version_id: int,
-    valid: list[dict[str, Any]],
-    numbers: list[int],
-    rejected: list[Rejected],
-    result: IngestResult,
-) -> None:
-    result.rows_read += len(valid) + len(rejected)
-    rejected = list(rejected)
-    if valid:
-        pk = next(iter(table.primary_key.columns)).name
-        stmt = _insert(table, session.get_bind().dialect.name)
-        inserted = set(session.scalars(stmt, valid).all())
-        if len(inserted) < len(valid):
-            rejected.extend(_duplicates(valid, numbers, inserted, pk))
-        result.rows_written += len(inserted)
-    if rejected:
-        result.rows_rejected += len(rejected)
-        session.add_all(
-            QuarantinedRow(
-                version_id=version_id,
-                row_number=r.number,
-                reason=r.reason,
-                values={k: _jsonable(v) for k, v in r.values.items()},
+    def load(
+        self,
+        session: Session,
+        valid: list[dict[str, Any]],
+        numbers: list[int],
+        rejected: list[Rejected],
+        result: IngestResult,
+    ) -> None:
+        result.rows_read += len(valid) + len(rejected)
+        rejected = list(rejected)
+        if valid:
+            encoded = tables.encode_rows(self.lay, valid, self.cipher)
+            inserted = set(session.scalars(self._insert(session), encoded).all())
+            if len(inserted) < len(valid):
+                rejected.extend(self._duplicates(valid, encoded, numbers, inserted))
+            result.rows_written += len(inserted)
+        if rejected:
+            result.rows_rejected += len(rejected)
+            session.add_all(self._quarantine(r) for r in rejected)
+            room = max(5 - len(result.rejected_sample), 0)
+            result.rejected_sample.extend(
+                {"row": r.number, "reason": r.reason} for r in rejected[:room]
             )
-            for r in rejected
-        )
-        room = 5 - len(result.rejected_sample)
-        result.rejected_sample.extend(
-            {"row": r.number, "reason": r.reason} for r in rejected[: max(room, 0)]
-        )
 
+    def _insert(self, session: Session) -> Any:
+        module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        key = self.table.c[self.lay.key_column]
+        return module.insert(self.table).on_conflict_do_nothing().returning(key)
 
-def _duplicates(
-    valid: Sequence[dict[str, Any]], numbers: Sequence[int], inserted: set[Any], pk: str
-) -> list[Rejected]:
-    out, seen = [], set()
-    for number, row in zip(numbers, valid, strict=True):
-        key = row[pk]
-        if key in inserted and key not in seen:
-            seen.add(key)
-            continue
-        out.append(
-            Rejected(
-                number=number,
-                reason=f"{pk}: duplicate primary key {str(key)[:60]!r}; the first row wins",
-                values=row,
-            )
+    def _duplicates(
+        self,
+        valid: Sequence[dict[str, Any]],
+        encoded: Sequence[dict[str, Any]],
+        numbers: Sequence[int],
+        inserted: set[Any],
+    ) -> list[Rejected]:
+        out, seen = [], set()
+        pk, key_column = self.lay.primary_key, self.lay.key_column
+        for number, row, stored in zip(numbers, valid, encoded, strict=True):
+            key = stored[key_column]
+            if key in inserted and key not in seen:
+                seen.add(key)
+                continue
+            reason = f"{pk}: duplicate primary key; the first row with this key wins"
+            out.append(Rejected(number=number, reason=reason, values=row))
+        return out
+
+    def _quarantine(self, rejected: Rejected) -> QuarantinedRow:
+        """Rejected rows may hold personal data: the raw values are stored encrypted."""
+        raw = json.dumps({k: _jsonable(v) for k, v in rejected.values.items()}, ensure_ascii=False)
+        bound = aad(self.lay.dataset, "__quarantine__", f"{self.version_id}:{rejected.number}")
+        return QuarantinedRow(
+            version_id=self.version_id,
+            row_number=rejected.number,
+            reason=rejected.reason,
+            values={"encrypted": self.cipher.encrypt(raw, bound)},
         )
-    return out
 
 
 def _jsonable(value: Any) -> Any:

@@ -10,9 +10,10 @@ from starlette.concurrency import run_in_threadpool
 from connectors.descriptor import DatasetDescriptor, SourceSpec, load_descriptor
 from hub import bodies
 from hub.context import Actor
-from hub.datasets import flows, service
+from hub.datasets import classify, flows, service
+from hub.datasets.classify import Classification
 from hub.datasets.schemas import DatasetPage, DatasetRead, IngestRead
-from hub.deps import Authorize, HubDep, check, unit_of_work
+from hub.deps import MAX_INT, Authorize, HubDep, check, unit_of_work
 from hub.errors import BadRequest
 from policies.decision import Action, Resource
 
@@ -39,7 +40,7 @@ def list_datasets(
     actor: Annotated[Actor, Depends(Authorize(Action.datasets_list))],
     agency: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> DatasetPage:
     with unit_of_work(hub) as session:
         rows, total = service.list_datasets(session, agency=agency, limit=limit, offset=offset)
@@ -120,6 +121,22 @@ def delete_dataset(
     return Response(status_code=204)
 
 
+@router.get(
+    "/{dataset_id}/classification",
+    response_model=Classification,
+    summary="PII findings per field from a random sample (examples masked)",
+)
+def classification(
+    dataset_id: str,
+    hub: HubDep,
+    actor: Annotated[Actor, Depends(Authorize(Action.datasets_classify))],
+    sample: Annotated[int, Query(ge=10, le=2000)] = classify.DEFAULT_SAMPLE,
+) -> Classification:
+    with unit_of_work(hub) as session:
+        dataset = service.get(session, dataset_id)
+        return classify.classify(session, hub, dataset=dataset, actor=actor, size=sample)
+
+
 @router.post(
     "/{dataset_id}/ingest",
     response_model=IngestRead,
@@ -150,6 +167,7 @@ async def ingest_dataset(
             hub.sessions,
             dataset_id=dataset_id,
             actor=actor,
+            cipher=hub.cipher,
             context=hub.connector_context(
                 base_dir=base, api_registered=via == "api" or upload is not None
             ),

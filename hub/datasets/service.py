@@ -60,8 +60,8 @@ def register(
     descriptor.ensure_admissible()
     if session.scalar(sa.select(Dataset.pk).where(Dataset.id == descriptor.id)) is not None:
         raise Conflict(
-            f"dataset {descriptor.id!r} is already registered; change it with PATCH "
-            "or `civichub dataset register --replace`, or pick another id"
+            f"dataset {descriptor.id!r} is already registered; change it with "
+            "PATCH /v1/datasets/{id}, delete it first, or pick another id"
         )
     _ensure_agency(session, descriptor.agency)
     dataset = Dataset(

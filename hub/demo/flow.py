@@ -1,7 +1,8 @@
 """The demo, end to end, as a library: the CLI prints what each step returns.
 
-Synthetic data -> register -> ingest -> policies -> a real HTTP server on a free port ->
-real HTTP calls as three different callers -> audit verification.
+Synthetic data -> register -> ingest -> policies -> open data (the population registry,
+de-identified, in the local catalog) -> a real HTTP server on a free port -> real HTTP
+calls as three different callers and an anonymous one -> audit verification.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from hub.datasets import flows, service
 from hub.db import session_scope
 from hub.demo import synth
 from hub.errors import NotFound
+from hub.publishing import flows as publishing
 from hub.state import HubState
 
 POPULATION_ROWS = 10_000
@@ -71,6 +73,7 @@ class DemoReport:
     audit_entries: int = 0
     audit_intact: bool = False
     tokens: dict[str, str] = field(default_factory=dict)
+    publication: publishing.PublishResult | None = None
 
 
 Step = Callable[[str], None]
@@ -107,6 +110,7 @@ def register_and_ingest(
             state.sessions,
             dataset_id=dataset_id,
             actor=actor,
+            cipher=state.cipher,
             context=state.connector_context(
                 base_dir=str(data.parent.resolve()), api_registered=False
             ),
@@ -125,6 +129,16 @@ def register_and_ingest(
                 session, dataset=dataset, policy=policy, actor=actor
             )
         step(f"applied {policy_file.name} (version {report.policies[dataset_id]})")
+
+
+def publish_open_data(state: HubState, report: DemoReport, step: Step) -> None:
+    """The population registry, de-identified (k = 5), into the local catalog."""
+    step("publishing population-registry as open data (de-identified, k = 5)")
+    report.publication = publishing.publish(
+        state,
+        request=publishing.PublishRequest("population-registry", target="local"),
+        actor=cli_actor(),
+    )
 
 
 def free_port() -> int:
@@ -195,6 +209,10 @@ def calls(base_url: str, tokens: dict[str, str], sample_tax_code: str) -> list[C
         for who, token, url in plan:
             response = client.get(url, headers={"Authorization": f"Bearer {token}"})
             out.append(Call(who, "GET", url, response.status_code, response.json()))
+        # open data needs no token at all
+        url = "/v1/open/datasets/population-registry/records?limit=3"
+        response = client.get(url)
+        out.append(Call("anyone (no token)", "GET", url, response.status_code, response.json()))
     return out
 
 

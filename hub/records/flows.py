@@ -9,13 +9,15 @@ If the audit entry cannot be written, nothing is returned (``AuditUnavailable``,
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hub.access import grants
 from hub.access import service as access
 from hub.audit import service as audit
 from hub.audit.events import AccessDenied, RecordsRead
@@ -47,13 +49,20 @@ class Page:
 
 
 def decide(session: Session, *, dataset: Dataset, req: ReadRequest, actor: Actor) -> Decision:
+    """The policy in force plus the dataset's active grants, both read now.
+
+    Grants are queried on every read (``expires_at > now``), so an approval or an expiry
+    takes effect on the next request, without a restart or a cache to invalidate.
+    """
     stored = access.current(session, dataset)
+    now = datetime.now(UTC)
     decision = decide_read(
         policy=stored.policy if stored else None,
         policy_version=stored.version if stored else None,
         principal=actor.principal,
         purpose=req.purpose,
-        now=datetime.now(UTC),
+        now=now,
+        extra_rules=grants.active(session, dataset=dataset, now=now),
         field_order=datasets.descriptor_of(dataset).field_names,
     )
     if decision.allowed:
@@ -80,6 +89,23 @@ def decide(session: Session, *, dataset: Dataset, req: ReadRequest, actor: Actor
             allowed_purposes=purposes,
         )
     raise Forbidden(decision.reason, code=str(decision.code))
+
+
+def _plan(
+    session: Session, state: HubState, dataset: Dataset, decision: Decision, req: ReadRequest
+) -> tuple[service.ReadPlan, Any]:
+    cursor_version, raw_key = service.decode_cursor(req.cursor) if req.cursor else (None, None)
+    plan = service.make_plan(
+        session,
+        dataset=dataset,
+        decision=decision,
+        requested_fields=req.fields,
+        raw_filters=req.filters,
+        cursor_version=cursor_version,
+        cipher=state.cipher,
+    )
+    after = service.cursor_key(plan, raw_key) if req.cursor else None
+    return plan, after
 
 
 def _page_limit(state: HubState, req: ReadRequest, decision: Decision) -> int:
@@ -114,17 +140,7 @@ def _audit_read(
 def read_page(session: Session, state: HubState, *, req: ReadRequest, actor: Actor) -> Page:
     dataset = datasets.get(session, req.dataset_id)
     decision = decide(session, dataset=dataset, req=req, actor=actor)
-    cursor_version, after = (None, None)
-    if req.cursor:
-        cursor_version, after = service.decode_cursor(req.cursor, datasets.descriptor_of(dataset))
-    plan = service.make_plan(
-        session,
-        dataset=dataset,
-        decision=decision,
-        requested_fields=req.fields,
-        raw_filters=req.filters,
-        cursor_version=cursor_version,
-    )
+    plan, after = _plan(session, state, dataset, decision, req)
     limit = _page_limit(state, req, decision)
     rows = service.fetch(session, plan, after=after, limit=limit + 1)
     more = len(rows) > limit
@@ -134,7 +150,7 @@ def read_page(session: Session, state: HubState, *, req: ReadRequest, actor: Act
     session.commit()
     records = service.treat(plan, rows, state.treatment_context(plan.descriptor))
     next_cursor = (
-        service.encode_cursor(plan.version.id, rows[-1]._mapping[plan.primary_key])
+        service.encode_cursor(plan.version.id, service.last_key(plan, rows))
         if more and rows
         else None
     )
@@ -146,14 +162,7 @@ def read_one(
 ) -> dict[str, Any]:
     dataset = datasets.get(session, req.dataset_id)
     decision = decide(session, dataset=dataset, req=req, actor=actor)
-    plan = service.make_plan(
-        session,
-        dataset=dataset,
-        decision=decision,
-        requested_fields=req.fields,
-        raw_filters={},
-        cursor_version=None,
-    )
+    plan, _ = _plan(session, state, dataset, decision, replace(req, filters={}, cursor=None))
     row = service.fetch_one(session, plan, key)
     keys = service.keys_of(plan, [row]) if row else []
     _audit_read(session, actor, plan, req, keys)
@@ -179,20 +188,13 @@ def export(state: HubState, *, req: ReadRequest, actor: Actor) -> Export:
     with session_scope(state.sessions) as session:
         dataset = datasets.get(session, req.dataset_id)
         decision = decide(session, dataset=dataset, req=req, actor=actor)
-        cursor_version, after = (None, None)
-        if req.cursor:
-            descriptor = datasets.descriptor_of(dataset)
-            cursor_version, after = service.decode_cursor(req.cursor, descriptor)
-        plan = service.make_plan(
-            session,
-            dataset=dataset,
-            decision=decision,
-            requested_fields=req.fields,
-            raw_filters=req.filters,
-            cursor_version=cursor_version,
-        )
+        plan, after = _plan(session, state, dataset, decision, req)
     budget = _export_budget(state, req, decision)
-    return Export(plan.fields, _export_batches(state, plan, req, actor, after, budget))
+    batches = _export_batches(state, plan, req, actor, after, budget)
+    # the first batch runs now, so its errors (decryption, audit) become a proper problem
+    # response instead of a stream cut after the headers were sent
+    first = next(batches, None)
+    return Export(plan.fields, itertools.chain([first] if first else [], batches))
 
 
 def _export_budget(state: HubState, req: ReadRequest, decision: Decision) -> int | None:
@@ -220,7 +222,7 @@ def _export_batches(
                 return
             _audit_read(session, actor, plan, req, service.keys_of(plan, rows))
         yield service.treat(plan, rows, ctx)
-        after = rows[-1]._mapping[plan.primary_key]
+        after = service.last_key(plan, rows)
         if budget is not None:
             budget -= len(rows)
         if len(rows) < size:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from hub import limits
 from hub.context import Actor
 from hub.deps import Authorize, HubDep, unit_of_work
 from hub.records import flows, formats
@@ -18,6 +20,12 @@ from policies.decision import Action
 router = APIRouter(prefix="/v1/datasets/{dataset_id}/records", tags=["records"])
 
 Reader = Annotated[Actor, Depends(Authorize(Action.records_read))]
+
+
+def _export_slot(request: Request, actor: Reader) -> Iterator[None]:
+    """NDJSON/CSV exports hold one of the agency's slots until the stream ends (429 if none)."""
+    with limits.export_slot(request, actor.principal):
+        yield
 
 
 class Format(StrEnum):
@@ -59,6 +67,7 @@ def _request(
 
 @router.get(
     "",
+    dependencies=[Depends(_export_slot)],
     summary="Read records under your rule (equality filters: ?<field>=<value>)",
     responses={
         200: {

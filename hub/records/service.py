@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from connectors.descriptor import DatasetDescriptor, FieldSpec
 from connectors.validate import InvalidValue, coerce_one
+from hub.crypto import FieldCipher
 from hub.datasets import service as datasets
 from hub.datasets import tables
 from hub.datasets.models import Dataset, DatasetVersion
@@ -36,7 +37,9 @@ class ReadPlan:
     dataset: Dataset
     descriptor: DatasetDescriptor
     version: DatasetVersion
+    layout: tables.Layout
     table: sa.Table
+    cipher: FieldCipher
     decision: Decision
     treatments: dict[str, Any]
     filters: dict[str, Any]
@@ -44,6 +47,11 @@ class ReadPlan:
     @property
     def primary_key(self) -> str:
         return self.descriptor.primary_key
+
+    @property
+    def key(self) -> sa.Column[Any]:
+        """The table's primary key column (the blind index when the key is personal data)."""
+        return self.table.c[self.layout.key_column]
 
     @property
     def fields(self) -> list[str]:
@@ -75,6 +83,7 @@ def make_plan(
     requested_fields: Sequence[str] | None,
     raw_filters: Mapping[str, str],
     cursor_version: int | None,
+    cipher: FieldCipher,
 ) -> ReadPlan:
     descriptor = datasets.descriptor_of(dataset)
     version = resolve_version(session, dataset, cursor_version)
@@ -82,8 +91,12 @@ def make_plan(
     _known_fields(descriptor, raw_filters)
     decision.check_filters(raw_filters)  # before typing values: say "not allowed" first
     filters = coerce_filters(descriptor, raw_filters)
-    table = tables.version_table(version.table_name, version.fields, descriptor.primary_key)
-    return ReadPlan(dataset, descriptor, version, table, decision, dict(treatments), filters)
+    # the version's own fields: PATCH may have changed pii tags since it was written
+    lay = tables.layout(dataset.id, version.fields, descriptor.primary_key)
+    table = lay.table(version.table_name)
+    return ReadPlan(
+        dataset, descriptor, version, lay, table, cipher, decision, dict(treatments), filters
+    )
 
 
 def _known_fields(descriptor: DatasetDescriptor, raw: Mapping[str, str]) -> None:
@@ -111,26 +124,40 @@ def coerce_value(field: FieldSpec, raw: Any) -> Any:
     return value
 
 
+def _match(plan: ReadPlan, name: str, values: Sequence[Any]) -> sa.ColumnElement[bool]:
+    """``name`` equals one of ``values``; encrypted fields match on their blind index."""
+    lay = plan.layout
+    if lay.encrypted(name):
+        if not lay.indexed(name):
+            raise BadRequest(
+                f"cannot filter on {name!r}: it is stored encrypted without a lookup index "
+                "(only identifier-like personal data is indexed)"
+            )
+        texts = [tables.to_text(v) for v in values]
+        column = plan.table.c[name + tables.INDEX_SUFFIX]
+        values = plan.cipher.blind_column(lay.domain(name), texts)
+    else:
+        column = plan.table.c[name]
+    return column == values[0] if len(values) == 1 else column.in_(values)
+
+
 def _where(plan: ReadPlan) -> list[sa.ColumnElement[bool]]:
-    clauses: list[sa.ColumnElement[bool]] = []
+    clauses = []
     for name, values in plan.decision.row_filter.items():
         spec = plan.descriptor.field(name)
-        typed = [coerce_value(spec, v) for v in values]
-        column = plan.table.c[name]
-        clauses.append(column == typed[0] if len(typed) == 1 else column.in_(typed))
+        clauses.append(_match(plan, name, [coerce_value(spec, v) for v in values]))
     for name, value in plan.filters.items():
-        clauses.append(plan.table.c[name] == value)
+        clauses.append(_match(plan, name, [value]))
     return clauses
 
 
 def select_rows(plan: ReadPlan, *, after: Any, limit: int) -> sa.Select[Any]:
-    pk = plan.table.c[plan.primary_key]
     columns = [plan.table.c[name] for name in plan.fields]
-    if plan.primary_key not in plan.fields:
-        columns.append(pk)  # needed for the cursor and the audit's record keys
-    query = sa.select(*columns).where(*_where(plan)).order_by(pk).limit(limit)
+    if plan.layout.key_column not in plan.fields:
+        columns.append(plan.key)  # needed for the cursor, decryption and the audit
+    query = sa.select(*columns).where(*_where(plan)).order_by(plan.key).limit(limit)
     if after is not None:
-        query = query.where(pk > after)
+        query = query.where(plan.key > after)
     return query
 
 
@@ -140,8 +167,7 @@ def fetch(session: Session, plan: ReadPlan, *, after: Any, limit: int) -> list[s
 
 def fetch_one(session: Session, plan: ReadPlan, key: str) -> sa.Row[Any] | None:
     typed = coerce_value(plan.descriptor.field(plan.primary_key), key)
-    pk = plan.table.c[plan.primary_key]
-    query = select_rows(plan, after=None, limit=1).where(pk == typed)
+    query = select_rows(plan, after=None, limit=1).where(_match(plan, plan.primary_key, [typed]))
     return session.execute(query).first()
 
 
@@ -149,13 +175,32 @@ def treat(plan: ReadPlan, rows: Sequence[sa.Row[Any]], ctx: TreatmentContext) ->
     if not rows:
         return []
     columns = {name: [row._mapping[name] for row in rows] for name in plan.fields}
-    treated = apply(plan.treatments, columns, ctx)
+    plain = tables.decode_columns(plan.layout, columns, keys_of(plan, rows), plan.cipher)
+    treated = apply(plan.treatments, plain, ctx)
     names = list(treated)
     return [dict(zip(names, values, strict=True)) for values in zip(*treated.values(), strict=True)]
 
 
 def keys_of(plan: ReadPlan, rows: Sequence[sa.Row[Any]]) -> list[str]:
-    return [str(row._mapping[plan.primary_key]) for row in rows]
+    """Stored row keys: what the audit records (never plaintext personal data)."""
+    column = plan.layout.key_column
+    return [str(tables.to_text(row._mapping[column])) for row in rows]
+
+
+def last_key(plan: ReadPlan, rows: Sequence[sa.Row[Any]]) -> Any:
+    return rows[-1]._mapping[plan.layout.key_column]
+
+
+def cursor_key(plan: ReadPlan, raw: Any) -> Any:
+    """A cursor's key, typed like the table's key column."""
+    if plan.layout.encrypted(plan.primary_key):
+        if not isinstance(raw, str) or len(raw) != 32:
+            raise BadRequest("cursor is not valid for this dataset")
+        return raw
+    try:
+        return coerce_value(plan.descriptor.field(plan.primary_key), raw)
+    except BadRequest:
+        raise BadRequest("cursor is not valid for this dataset") from None
 
 
 # -- cursors ---------------------------------------------------------------------------
@@ -166,16 +211,13 @@ def encode_cursor(version_id: int, key: Any) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def decode_cursor(cursor: str, descriptor: DatasetDescriptor) -> tuple[int, Any]:
+def decode_cursor(cursor: str) -> tuple[int, Any]:
+    """(version id, raw key); ``cursor_key`` types the key once the plan is known."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        version, key = int(data["v"]), data["k"]
+        return int(data["v"]), data["k"]
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise BadRequest(
             "cursor is not valid; pass back the `next_cursor` of the previous page unchanged"
         ) from None
-    try:
-        return version, coerce_value(descriptor.field(descriptor.primary_key), key)
-    except BadRequest:
-        raise BadRequest("cursor is not valid for this dataset") from None

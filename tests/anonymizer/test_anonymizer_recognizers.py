@@ -55,6 +55,7 @@ MATCHES = [
     ("gọi 0321 234 567", "vi", ("PHONE_NUMBER", "0321 234 567")),  # Viettel, spaces
     ("0912.345.678", "vi", ("PHONE_NUMBER", "0912.345.678")),  # Vinaphone, dots, no cue
     ("0589-123-456", "vi", ("PHONE_NUMBER", "0589-123-456")),  # Vietnamobile, dashes
+    ("SĐT 0840 905 850", "vi", ("PHONE_NUMBER", "0840 905 850")),  # Vinaphone 084 then a 0
     ("liên hệ 0599 123 456", "vi", ("PHONE_NUMBER", "0599 123 456")),  # Gmobile
     ("số 0871234567", "vi", ("PHONE_NUMBER", "0871234567")),  # Itelecom
     ("số 0559876543", "vi", ("PHONE_NUMBER", "0559876543")),  # Reddi

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -119,6 +122,7 @@ def load_example(hub: HubState, dataset_id: str, csv_path: Path) -> flows.Ingest
         hub.sessions,
         dataset_id=dataset_id,
         actor=actor,
+        cipher=hub.cipher,
         context=hub.connector_context(base_dir=str(csv_path.parent), api_registered=False),
         source=SourceSpec(connector="csv", path=str(csv_path), **options),
     )
@@ -133,3 +137,37 @@ def load_example(hub: HubState, dataset_id: str, csv_path: Path) -> flows.Ingest
 @pytest.fixture
 def population(hub: HubState, population_csv: Path) -> flows.IngestResult:
     return load_example(hub, "population-registry", population_csv)
+
+
+# -- the CLI as a user runs it ------------------------------------------------------------
+def _env(db_url: str, data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICHUB_")}
+    env.update(
+        CIVICHUB_DATABASE_URL=db_url,
+        CIVICHUB_DATA_DIR=str(data_dir),
+        COLUMNS="200",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "hub", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    if check and result.returncode != 0:
+        pytest.fail(f"civichub {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+    return result
+
+
+@pytest.fixture
+def cli_env(db_url: str, tmp_path: Path, keys_template: Path) -> dict[str, str]:
+    """Environment for `python -m hub` subprocesses on this test's database."""
+    data = tmp_path / "var"
+    shutil.copytree(keys_template, data / "keys")  # skip 3072-bit key generation per test
+    return _env(db_url, data)

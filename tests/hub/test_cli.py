@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -15,41 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from hub.store import head_revision
+from tests.hub.conftest import run
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-
-
-def _env(db_url: str, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICHUB_")}
-    env.update(
-        CIVICHUB_DATABASE_URL=db_url,
-        CIVICHUB_DATA_DIR=str(data_dir),
-        COLUMNS="200",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "hub", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
-    if check and result.returncode != 0:
-        pytest.fail(f"civichub {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
-    return result
-
-
-@pytest.fixture
-def cli_env(db_url: str, tmp_path: Path, keys_template: Path) -> dict[str, str]:
-    data = tmp_path / "var"
-    shutil.copytree(keys_template, data / "keys")  # skip 3072-bit key generation per test
-    return _env(db_url, data)
 
 
 def test_operator_flow_register_ingest_apply_read_verify(cli_env):
@@ -132,7 +99,8 @@ def test_commands_need_an_initialized_store(cli_env):
 @pytest.mark.parametrize(
     "command",
     [[], ["init"], ["demo"], ["serve"], ["dataset", "register"], ["ingest"], ["policy", "apply"],
-     ["token", "issue"], ["audit", "verify"], ["keys", "rotate"]],
+     ["token", "issue"], ["audit", "verify"], ["keys", "rotate"], ["classify"], ["pii", "scan"],
+     ["policy", "explain"], ["access", "request"], ["access", "approve"], ["publish"]],
 )  # fmt: skip
 def test_every_command_has_help(cli_env, command):
     result = run(cli_env, *command, "--help")

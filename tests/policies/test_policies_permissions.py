@@ -49,6 +49,16 @@ TABLE_ROWS = [
     (STEWARD, Action.policies_read, OWN, AllowCode.permitted),
     (STEWARD, Action.policies_read, OTHER, DenyCode.not_owner),
     (OFFICER, Action.policies_read, OTHER, DenyCode.missing_role),
+    # policies.explain: admin, steward, officer explain their own access to any dataset;
+    # explaining someone else's also needs policies.read (rows above)
+    (OFFICER, Action.policies_explain, OTHER, AllowCode.permitted),
+    (STEWARD, Action.policies_explain, OTHER, AllowCode.permitted),  # own access, any agency
+    (ADMIN, Action.policies_explain, None, AllowCode.permitted),
+    (without(OFFICER, "records:read"), Action.policies_explain, OWN,
+     AllowCode.permitted),  # no scope: explain then says what the token lacks
+    (AUDITOR, Action.policies_explain, OWN, DenyCode.missing_role),
+    (DEVELOPER, Action.policies_explain, None, DenyCode.missing_role),
+    (CITIZEN, Action.policies_explain, None, DenyCode.missing_role),
     # policies.write and access_requests.decide: policies:write and admin/own steward
     (STEWARD, Action.policies_write, OWN, AllowCode.permitted),
     (STEWARD, Action.access_requests_decide, OWN, AllowCode.permitted),

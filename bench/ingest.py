@@ -1,0 +1,121 @@
+"""Ingest: the CSV into a new dataset version, against ``COPY ... FROM`` of the same file.
+
+Hub: ``hub.datasets.flows.ingest`` in this process, as ``civichub ingest`` runs it (CSV
+connector, row validation, AES-GCM per personal field, blind indexes, batches of 5,000
+each in its own transaction, the switch and its audit entry). Each repetition makes a
+new version; the last one stays current for the phases that follow.
+
+Baseline: ``COPY bench_copy FROM STDIN (FORMAT csv, HEADER)`` through psycopg from the same
+file into a plain typed table with the citizen id as primary key, in the same database.
+"""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+
+from bench import profiling
+from bench.config import Config, say
+from bench.data import DATASET, Hub
+from bench.report import Comparison, Results, median
+from hub.context import cli_actor
+from hub.datasets import flows
+
+COPY_TABLE = "bench_copy"
+COPY_DDL = f"""
+CREATE TABLE {COPY_TABLE} (
+    citizen_id text PRIMARY KEY,
+    full_name text NOT NULL,
+    date_of_birth date NOT NULL,
+    gender text NOT NULL,
+    phone text,
+    address text,
+    ward text NOT NULL,
+    ethnicity text,
+    notes text
+)
+"""
+
+
+def hub_ingest(hub: Hub) -> tuple[float, int]:
+    """One ingest of the whole CSV; (seconds, rows written)."""
+    state = hub.state
+    context = state.connector_context(base_dir=str(hub.csv.parent), api_registered=False)
+    started = time.perf_counter()
+    result = flows.ingest(
+        state.sessions,
+        dataset_id=DATASET,
+        actor=cli_actor(),
+        context=context,
+        cipher=state.cipher,
+        source=hub.source(),
+        max_rejected_ratio=state.settings.max_rejected_ratio,
+    )
+    seconds = time.perf_counter() - started
+    if result.rows_rejected:
+        say(f"ingest: {result.rows_rejected} rows rejected, e.g. {result.rejected_sample[:2]}")
+    return seconds, result.rows_written
+
+
+def copy_from(hub: Hub) -> tuple[float, int]:
+    with psycopg.connect(hub.libpq_url, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {COPY_TABLE}")
+        conn.execute(COPY_DDL)
+        started = time.perf_counter()
+        with conn.transaction(), conn.cursor() as cur:
+            with (
+                cur.copy(f"COPY {COPY_TABLE} FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+                hub.csv.open("rb") as data,
+            ):
+                while block := data.read(1 << 20):
+                    copy.write(block)
+            rows = cur.rowcount
+        seconds = time.perf_counter() - started
+        conn.execute(f"DROP TABLE {COPY_TABLE}")
+    return seconds, rows
+
+
+def run(cfg: Config, hub: Hub, results: Results) -> None:
+    hub_rates: list[float] = []
+    copy_rates: list[float] = []
+    runs: list[dict[str, float]] = []
+    copy_runs: list[float] = []
+    for rep in range(1, cfg.repeats + 1):
+        if rep <= cfg.full_passes:  # one pass of the hub above 200k rows (config.py)
+            seconds, rows = hub_ingest(hub)
+            hub_rates.append(rows / seconds)
+            runs.append({"seconds": seconds, "rows": rows})
+            say(
+                f"ingest: hub run {rep}/{cfg.full_passes}: {rows:,} rows in {seconds:.1f} s "
+                f"({rows / seconds:,.0f} rows/s)"
+            )
+        copy_seconds, copy_rows = copy_from(hub)
+        copy_rates.append(copy_rows / copy_seconds)
+        copy_runs.append(copy_seconds)
+        say(
+            f"ingest: COPY FROM run {rep}/{cfg.repeats}: {copy_rows:,} rows in "
+            f"{copy_seconds:.1f} s ({copy_rows / copy_seconds:,.0f} rows/s)"
+        )
+    if cfg.profile:
+        results.details.setdefault("profiles", {})["ingest"] = profiling.record(
+            None,
+            lambda: hub_ingest(hub),
+            name=f"ingest-{hub.rows}",
+            seconds=median([r["seconds"] for r in runs]) + 1,
+        )
+    results.comparisons["ingest_vs_copy"] = Comparison(
+        median(hub_rates), median(copy_rates), "rows/s", hub.rows
+    )
+    results.details["ingest"] = {
+        "hub_rows_per_s": hub_rates,
+        "copy_rows_per_s": copy_rates,
+        "hub_runs": runs,
+        "copy_seconds": copy_runs,
+    }
+
+
+def ensure_ingested(hub: Hub) -> None:
+    """One untimed ingest, when the ingest phase is not part of the run."""
+    seconds, rows = hub_ingest(hub)
+    say(f"ingest (setup, untimed): {rows:,} rows in {seconds:.1f} s")
