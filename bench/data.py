@@ -1,7 +1,7 @@
 """The data a run works on: a synthetic population CSV and a fresh hub store on PostgreSQL.
 
 - ``population_csv``: ``hub.demo.synth.write_population(path, rows, seed)``, cached under
-  ``.cache/bench`` (the same rows and seed give the same bytes, and 1M rows take ~40 s).
+  ``.cache/bench`` (the same rows and seed give the same bytes; 1M rows take 20-40 s to make).
 - ``fresh_database``: ``civichub_bench_<pid>_<random>`` on the local PostgreSQL, dropped
   when the run ends; databases of runs that died (their pid is gone) are dropped first.
 - ``setup_hub``: settings for that database, keys, migrations, the population-registry
@@ -29,6 +29,7 @@ from hub.access import service as access
 from hub.auth.tokens import TokenRequest
 from hub.context import cli_actor
 from hub.datasets import service as datasets
+from hub.datasets import tables
 from hub.db import session_scope
 from hub.demo import synth
 from hub.settings import Settings
@@ -192,8 +193,6 @@ class Hub:
 
     def current_table(self) -> tuple[str, list[str], str]:
         """The current version's table, its columns in order, and its key column."""
-        from hub.datasets import tables
-
         with session_scope(self.state.sessions) as session:
             dataset = datasets.get(session, DATASET)
             version = datasets.current_version(session, dataset)

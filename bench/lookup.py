@@ -73,7 +73,9 @@ def _check(target: Target, key: str, path: str) -> None:
         raise RuntimeError(f"{target.name}: unexpected answer for {key}: {str(body)[:300]}")
 
 
-def _targets(cfg: Config, hub: Hub, ckan: Ckan | None, keys: list[str], urls: dict[str, str]):
+def _targets(
+    cfg: Config, hub: Hub, ckan: Ckan | None, keys: list[str], urls: dict[str, str]
+) -> list[Target]:
     folder = cfg.work / "load"
     token = hub.token(LOOKUP_CALLER)
     purpose = LOOKUP_CALLER["purpose"]
@@ -81,14 +83,45 @@ def _targets(cfg: Config, hub: Hub, ckan: Ckan | None, keys: list[str], urls: di
         "hub": [f"/v1/datasets/{DATASET}/records/{k}?purpose={purpose}" for k in keys],
         "bare": [f"/v1/datasets/{DATASET}/records/{k}" for k in keys],
     }
-    headers = {"hub": {"Authorization": f"Bearer {token}"}, "bare": {}}
+    headers: dict[str, dict[str, str]] = {"hub": {"Authorization": f"Bearer {token}"}}
     if ckan is not None:
         paths["ckan"] = [ckan.search_path(k) for k in keys]
-        headers["ckan"] = {}
-    return [
-        Target(name, urls[name], load.write_paths(folder, name, p), headers[name])
-        for name, p in paths.items()
-    ], paths
+    targets = []
+    for name, p in paths.items():
+        target = Target(name, urls[name], load.write_paths(folder, name, p), headers.get(name, {}))
+        _check(target, keys[0], p[0])
+        targets.append(target)
+    return targets
+
+
+def _wrk(wrk: str, cfg: Config, target: Target, seconds: int) -> load.LoadResult:
+    return load.run(
+        wrk,
+        target.url,
+        target.paths,
+        seconds=seconds,
+        concurrency=cfg.concurrency,
+        headers=target.headers,
+    )
+
+
+def _timed(wrk: str, cfg: Config, targets: list[Target]) -> dict[str, list[load.LoadResult]]:
+    """Warm-up of each, then ``repeats`` rounds of hub, bare, ckan (interleaved)."""
+    for t in targets:
+        _wrk(wrk, cfg, t, cfg.warmup)
+    say(
+        f"lookup: checked and warmed up {', '.join(t.name for t in targets)}; "
+        f"{cfg.repeats} x {cfg.seconds} s each at concurrency {cfg.concurrency}"
+    )
+    runs: dict[str, list[load.LoadResult]] = {t.name: [] for t in targets}
+    for rep in range(1, cfg.repeats + 1):
+        for t in targets:
+            result = _wrk(wrk, cfg, t, cfg.seconds)
+            say(f"lookup: {t.name:<4} run {rep}/{cfg.repeats}: {result.line()}")
+            if result.non_2xx + result.socket_errors > MAX_ERROR_SHARE * result.requests:
+                raise RuntimeError(f"{t.name}: {result.line()}; see {cfg.work / 'logs'}")
+            runs[t.name].append(result)
+    return runs
 
 
 def run(cfg: Config, hub: Hub, ckan: Ckan | None, wrk: str, results: Results) -> None:
@@ -106,52 +139,15 @@ def run(cfg: Config, hub: Hub, ckan: Ckan | None, wrk: str, results: Results) ->
         urls = {"hub": hub_server.url, "bare": bare_server.url}
         if ckan is not None:
             urls["ckan"] = ckan.url
-        targets, paths = _targets(cfg, hub, ckan, keys, urls)
-        for t in targets:
-            _check(t, keys[0], paths[t.name][0])
-            load.run(
-                wrk,
-                t.url,
-                t.paths,
-                seconds=cfg.warmup,
-                concurrency=cfg.concurrency,
-                headers=t.headers,
-            )
-        say(
-            f"lookup: checked and warmed up {', '.join(t.name for t in targets)}; "
-            f"{cfg.repeats} x {cfg.seconds} s each at concurrency {cfg.concurrency}"
-        )
-        runs: dict[str, list[load.LoadResult]] = {t.name: [] for t in targets}
-        for rep in range(1, cfg.repeats + 1):
-            for t in targets:
-                result = load.run(
-                    wrk,
-                    t.url,
-                    t.paths,
-                    seconds=cfg.seconds,
-                    concurrency=cfg.concurrency,
-                    headers=t.headers,
-                )
-                say(f"lookup: {t.name:<4} run {rep}/{cfg.repeats}: {result.line()}")
-                if result.non_2xx + result.socket_errors > MAX_ERROR_SHARE * result.requests:
-                    raise RuntimeError(f"{t.name}: {result.line()}; see {logs}")
-                runs[t.name].append(result)
+        targets = _targets(cfg, hub, ckan, keys, urls)
+        runs = _timed(wrk, cfg, targets)
         if cfg.profile:
-            hub_target = targets[0]
-            profile = profiling.record(
+            results.details.setdefault("profiles", {})["lookup"] = profiling.record(
                 hub_server,
-                lambda: load.run(
-                    wrk,
-                    hub_target.url,
-                    hub_target.paths,
-                    seconds=cfg.seconds,
-                    concurrency=cfg.concurrency,
-                    headers=hub_target.headers,
-                ),
+                lambda: _wrk(wrk, cfg, targets[0], cfg.seconds),
                 name=f"lookup-{hub.rows}",
                 seconds=cfg.seconds,
             )
-            results.details.setdefault("profiles", {})["lookup"] = profile
     summary = {name: _summary(r) for name, r in runs.items()}
     results.details["lookup"] = summary
     hub_rps = summary["hub"]["rps"]

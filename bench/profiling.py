@@ -35,7 +35,7 @@ PLUMBING = (
     "(multiprocessing/",
     "(uvicorn/",
     "(starlette/concurrency.py",
-    "(<string>)",
+    "<module> (<string>)",
 )
 
 

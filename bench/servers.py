@@ -54,8 +54,7 @@ class Server:
         return [self.pid, *descendants(self.pid)]
 
     def stop(self, timeout: float = 15) -> None:
-        if self.proc.poll() is not None:
-            return
+        """SIGTERM to the whole group, SIGKILL to whatever is left after ``timeout``."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGTERM)
         try:
