@@ -17,6 +17,9 @@ How text is read:
   HCMC alias, or as a whole comma-separated part; the last such mention wins, as
   addresses run from the specific to the general. Pre-2025 province names (``Bình
   Dương``) count as the province they merged into;
+* the parts are read from the right and only as far as the level asked for needs: the
+  province is usually settled by the last part, so the street (unique to almost every
+  row) is not read at all, and only parts, which repeat, are cached;
 * ward slugs such as ``phuong-ben-thanh`` (the data's codename with ``-``) are accepted.
 
 Ward names repeat across provinces (about 240 do). The province named in the text
@@ -71,6 +74,8 @@ _SEGMENTS = re.compile(r"[,;\n|]+")
 _WORDS = re.compile(r"[^\W_]+")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 _WARD_KINDS = (("dac", "khu"), ("phuong",), ("xa",))
+#: parts whose scan is cached: a few spellings of each of ~3,300 wards, and the provinces
+PART_CACHE = 20_000
 
 
 @dataclass(frozen=True)
@@ -155,9 +160,10 @@ class Gazetteer:
             self.province_cores[tuple(legacy.split())] = code
             self.provinces[("tinh", *legacy.split())] = code
         self.provinces[("ho", "chi", "minh")] = HOME_PROVINCE  # "HCM", "TP HCM"
-        self.wards: dict[tuple[str, ...], list[_Ward]] = defaultdict(list)
-        self.ward_cores: dict[tuple[str, ...], list[_Ward]] = defaultdict(list)
-        self.slugs: dict[str, list[_Ward]] = defaultdict(list)
+        # tuples: every cached part naming a ward shares its candidates rather than copy them
+        self.wards: dict[tuple[str, ...], tuple[_Ward, ...]] = {}
+        self.ward_cores: dict[tuple[str, ...], tuple[_Ward, ...]] = {}
+        self.slugs: dict[str, tuple[_Ward, ...]] = {}
         for ward in wards:
             self._add_ward(ward)
         self.districts = {words(name): name for name in LEGACY_HCMC_DISTRICTS}
@@ -167,9 +173,12 @@ class Gazetteer:
         for key in (*self.wards, *self.provinces, *self.districts):
             starts[key[0]].add(len(key))
         self.starts = {word: sorted(ns, reverse=True) for word, ns in starts.items()}
-        # Whole addresses are often unique (house numbers) but their parts repeat
-        # ("Phường Bến Thành", "TP.HCM"): scanning is cached per part.
-        self.segment = lru_cache(maxsize=100_000)(self._scan)
+        # Whole addresses are unique (house numbers) but the parts that name units repeat
+        # ("Phường Bến Thành", "TP.HCM"): scanning is cached per part. Bounded, because a
+        # reading that has to go on to the street (no province named, or no district for
+        # ``district``) caches that unique part too; the parts that repeat are far fewer
+        # than the bound and, being used often, are not the ones evicted.
+        self.segment = lru_cache(maxsize=PART_CACHE)(self._scan)
 
     def _add_province(self, code: int, name: str) -> None:
         full = words(name)
@@ -187,24 +196,42 @@ class Gazetteer:
                 core = full[len(kind) :]
                 core_name = name.split(" ", len(kind))[-1].lower()
                 entry = _Ward(name, ward.province_code.value, core_name)
-                self.ward_cores[core].append(entry)
+                _append(self.ward_cores, core, entry)
                 break
         else:  # no known kind in front (none such in the 2025 data): full name only
             entry = _Ward(name, ward.province_code.value, name.lower())
-        self.wards[full].append(entry)
-        self.slugs[ward.codename].append(entry)
-        self.slugs[ward.codename.replace("_", "-")].append(entry)
+        _append(self.wards, full, entry)
+        _append(self.slugs, ward.codename, entry)
+        _append(self.slugs, ward.codename.replace("_", "-"), entry)
 
-    def place(self, text: str) -> Place | None:
-        """Find the most specific official units named in ``text``; None if nothing."""
-        slug = text.strip().lower()
-        if _SLUG.match(slug) and slug in self.slugs:
+    def place(self, text: str, level: str | None = None) -> Place | None:
+        """Find the most specific official units named in ``text``; None if nothing.
+
+        With a ``level``, only what ``Place.at(level)`` shows is looked for (the other
+        units may be left None), so less of the text is read.
+        """
+        slug = self._slug_of(text)
+        if slug:
             ward = _pick(self.slugs[slug], None)
             return Place(self.province_names[ward.province], ward.name) if ward else None
-        found = _Found(text)
-        for segment in _SEGMENTS.split(text):
-            found.add(self.segment(segment.strip()))
-        return found.resolve(self.province_names)
+        reading = _Reading(self, text)
+        province = reading.province()
+        district = reading.district(province) if level in (None, "district") else None
+        ward = None
+        if level in (None, "ward") or province is None:  # else the province is the answer
+            ward = reading.ward(province)
+            if province is None and ward:
+                province = ward.province
+        if province is None:
+            return None
+        return Place(self.province_names[province], ward.name if ward else None, district)
+
+    def _slug_of(self, text: str) -> str | None:
+        """The ward codename ``text`` is (``phuong-ben-thanh``), if it is one."""
+        if "-" not in text:  # most text: no strip, lower and match per row
+            return None
+        slug = text.strip().lower()
+        return slug if _SLUG.match(slug) and slug in self.slugs else None
 
     def _scan(self, segment: str) -> tuple[Mention, ...]:
         """The official names in one comma-separated part, in reading order."""
@@ -212,7 +239,7 @@ class Gazetteer:
         if seg in self.province_cores:  # a whole part that is a province: "..., Bình Dương"
             return (("province", self.province_cores[seg]),)
         if seg in self.ward_cores:  # a whole part that is a ward: "..., Bến Thành, ..."
-            return (("ward", tuple(self.ward_cores[seg])),)
+            return (("ward", self.ward_cores[seg]),)
         mentions: list[Mention] = []
         i = 0
         while i < len(seg):
@@ -227,7 +254,7 @@ class Gazetteer:
         for n in self.starts.get(seg[i], ()):
             key = seg[i : i + n]
             if key in self.wards:
-                return ("ward", tuple(self.wards[key])), n
+                return ("ward", self.wards[key]), n
             if key in self.districts:
                 return ("district", self.districts[key]), n
             if key in self.provinces:
@@ -235,52 +262,95 @@ class Gazetteer:
         return None, 0
 
 
-class _Found:
-    """What one address mentions, in reading order."""
+class _Reading:
+    """One address read from its last part leftwards, only as far as a question needs.
 
-    def __init__(self, text: str) -> None:
+    The answers are those of reading the whole text (the last province, district and
+    placeable ward mentioned win); reading stops once no part further left can change
+    them: the first province met is the last one written.
+    """
+
+    def __init__(self, gazetteer: Gazetteer, text: str) -> None:
         self.raw = text
+        self._scan = gazetteer.segment
+        self._parts = _parts(text)
+        self._unread = len(self._parts)  # parts[:_unread] are still to read
+        # mentions met so far, the one nearest the end of the text first
         self.provinces: list[int] = []
         self.wards: list[tuple[_Ward, ...]] = []
         self.districts: list[str] = []
 
-    def add(self, mentions: tuple[Mention, ...]) -> None:
-        for kind, value in mentions:
+    def _read(self) -> bool:
+        """Read the next part to the left; False once the whole text has been read."""
+        if not self._unread:
+            return False
+        self._unread -= 1
+        for kind, value in reversed(self._scan(self._parts[self._unread].strip())):
             if kind == "province":
                 self.provinces.append(value)
             elif kind == "ward":
                 self.wards.append(value)
             else:
                 self.districts.append(value)
+        return True
+
+    def _last(self, mentions: list[Any]) -> Any:
+        while not mentions and self._read():
+            pass
+        return mentions[0] if mentions else None
+
+    def province(self) -> int | None:
+        """The province named last; else Ho Chi Minh City if one of its districts is named.
+
+        Legacy districts all belong to Ho Chi Minh City: they imply it, but a province
+        named anywhere in the text (even left of the district) overrides them.
+        """
+        province = self._last(self.provinces)
+        if province is None and self._last(self.districts):  # the text is all read here
+            return HOME_PROVINCE
+        return province
+
+    def district(self, province: int | None) -> str | None:
+        # a text that names another province is not talking about HCMC's districts
+        if province not in (None, HOME_PROVINCE):
+            return None
+        return self._last(self.districts)
+
+    def ward(self, province: int | None) -> _Ward | None:
+        """The ward mentioned last that can be placed in ``province`` (see ``_pick``)."""
+        tried = 0
+        while True:
+            while tried == len(self.wards):
+                if not self._read():
+                    return None
+            ward = _pick(self.wards[tried], province, self)
+            if ward:
+                return ward
+            tried += 1
 
     @cached_property
     def accented(self) -> str:
         """The text lower-case with its accents, for the rare names that fold alike."""
         return " ".join(unicodedata.normalize("NFC", self.raw).lower().split())
 
-    def resolve(self, names: dict[int, str]) -> Place | None:
-        # Legacy districts all belong to Ho Chi Minh City: they imply it, and a text that
-        # names another province is not talking about them.
-        province = self.provinces[-1] if self.provinces else None
-        district = self.districts[-1] if self.districts else None
-        if district and province not in (None, HOME_PROVINCE):
-            district = None
-        if province is None and district:
-            province = HOME_PROVINCE
-        ward = None
-        for candidates in reversed(self.wards):
-            ward = _pick(candidates, province, self)
-            if ward:
-                break
-        if province is None and ward:
-            province = ward.province
-        if province is None:
-            return None
-        return Place(names[province], ward.name if ward else None, district)
+
+def _parts(text: str) -> list[str]:
+    """The text split at separators, left to right; runs of them may leave empty parts.
+
+    ``str.split`` on the usual comma-only address costs a tenth of the regular expression;
+    an empty part names nothing, so it changes no answer.
+    """
+    if ";" in text or "|" in text or "\n" in text:
+        return _SEGMENTS.split(text)
+    return text.split(",")
+
+
+def _append(index: dict[Any, tuple[_Ward, ...]], key: Any, ward: _Ward) -> None:
+    index[key] = (*index.get(key, ()), ward)
 
 
 def _pick(
-    candidates: Iterable[_Ward], province: int | None, found: _Found | None = None
+    candidates: Iterable[_Ward], province: int | None, found: _Reading | None = None
 ) -> _Ward | None:
     """The one ward meant: in the named province, else the home province, else unique.
 
@@ -303,15 +373,18 @@ def gazetteer() -> Gazetteer:
     return Gazetteer(Province.iter_all(), Ward.iter_all())
 
 
-@lru_cache(maxsize=100_000)
 def place(text: str) -> Place | None:
-    """``gazetteer().place(text)``, cached: the same addresses repeat across rows."""
+    """``gazetteer().place(text)``: every level of an address (see ``generalize``)."""
     return gazetteer().place(text)
 
 
 def generalize(text: str, level: str) -> str | None:
-    """The official name at ``level`` (province, ward, district) for an address, or None."""
-    found = place(text)
+    """The official name at ``level`` (province, ward, district) for an address, or None.
+
+    Not cached per address: addresses are nearly all unique (house numbers), so such a
+    cache never hits and costs tens of MB per worker; the parts are cached instead.
+    """
+    found = gazetteer().place(text, level)
     return found.at(level) if found else None
 
 

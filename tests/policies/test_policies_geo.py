@@ -70,8 +70,38 @@ CASES = [
     ("phuong_ben_thanh", HCMC, f"Phường Bến Thành, {HCMC}", HCMC),
     ("phuong-hoang-mai", None, None, None),  # the slug of two wards
     ("ho-chi-minh", HCMC, HCMC, HCMC),
+    # read from the right: the province named last wins, even over one in the street
+    ("12 Đường Hà Nội, Phường Bến Thành, TP.HCM", HCMC, f"Phường Bến Thành, {HCMC}", HCMC),
+    ("1 Đường Thành phố Hà Nội, Phường Bến Thành, TP.HCM", HCMC, f"Phường Bến Thành, {HCMC}",
+     HCMC),
+    ("Phú Thọ, Hải Phòng", "Thành phố Hải Phòng", "Thành phố Hải Phòng",
+     "Thành phố Hải Phòng"),
+    # a ward named like a province, before the province: still the ward of that province
+    ("Phường Phú Thọ, TP.HCM", HCMC, f"Phường Phú Thọ, {HCMC}", HCMC),
+    # a province left of a legacy district still overrides it
+    ("Hà Nội, Quận 1", "Thành phố Hà Nội", "Thành phố Hà Nội", "Thành phố Hà Nội"),
+    # a ward right of the province counts; an unplaceable one does not stop the reading
+    ("TP.HCM, Phường Bến Thành", HCMC, f"Phường Bến Thành, {HCMC}", HCMC),
+    ("Phường Hoàng Mai, Phường Bến Thành, Nghệ An", "Nghệ An", "Phường Hoàng Mai, Nghệ An",
+     "Nghệ An"),
+    # no commas: the single part is read whole
+    ("12 Lê Lợi Phường Bến Thành Quận 1 TPHCM", HCMC, f"Phường Bến Thành, {HCMC}", "Quận 1"),
+    ("45 Đường Hà Nội Quận 2 TP HCM", HCMC, HCMC, "Quận 2"),
+    # the last part names nothing: the reading goes on leftwards
+    ("12 Lê Lợi, Phường Bến Thành, TP.HCM, Việt Nam", HCMC, f"Phường Bến Thành, {HCMC}",
+     HCMC),
+    ("Phường Bến Thành, Quận 1, abc", HCMC, f"Phường Bến Thành, {HCMC}", "Quận 1"),
+    ("12 Trần Phú, Phường Ba Đình, Hà Nội, xyz 123", "Thành phố Hà Nội",
+     "Phường Ba Đình, Thành phố Hà Nội", "Thành phố Hà Nội"),
+    ("Phường Hoàng Mai; 12 Nguyễn Huệ", None, None, None),
+    # other separators, and runs of them
+    ("12 Lê Lợi; Phường Bến Thành | Quận 1\nTP.HCM", HCMC, f"Phường Bến Thành, {HCMC}",
+     "Quận 1"),
+    ("12 Lê Lợi,, Phường Bến Thành,,Hà Nội,", "Thành phố Hà Nội", "Thành phố Hà Nội",
+     "Thành phố Hà Nội"),
     # nothing official in it
     ("12 Nguyễn Huệ", None, None, None),
+    ("12 Nguyễn Huệ, Việt Nam", None, None, None),
     ("abc xyz", None, None, None),
     ("", None, None, None),
 ]  # fmt: skip
@@ -91,12 +121,55 @@ def test_the_data_is_indexed_once_and_names_are_cleaned():
     assert all("  " not in w.name for ws in g.wards.values() for w in ws)
 
 
-def test_lookups_are_cached_per_distinct_value():
-    geo.place.cache_clear()
-    for _ in range(3):
-        geo.generalize("7 Pasteur, Phường Sài Gòn, TP.HCM", "ward")
-    info = geo.place.cache_info()
-    assert (info.misses, info.hits) == (1, 2)
+@pytest.fixture
+def parts_read(monkeypatch):
+    """The parts the gazetteer scans (cached or not), in the order it reads them."""
+    g = geo.gazetteer()
+    read: list[str] = []
+
+    def spy(part):
+        read.append(part)
+        return scan(part)
+
+    scan = g.segment
+    monkeypatch.setattr(g, "segment", spy)
+    return read
+
+
+@pytest.mark.parametrize(
+    ("level", "expected"),
+    [
+        ("province", ["TP.HCM"]),
+        ("district", ["TP.HCM", "Quận 1"]),
+        ("ward", ["TP.HCM", "Quận 1", "Phường Bến Thành"]),
+    ],
+)
+def test_an_address_is_read_from_the_right_only_as_far_as_needed(parts_read, level, expected):
+    geo.generalize("123 Lê Lợi, Phường Bến Thành, Quận 1, TP.HCM", level)
+    assert parts_read == expected
+
+
+def test_the_whole_text_is_read_when_the_right_does_not_settle_it(parts_read):
+    assert geo.generalize("Hà Nội, Quận 1, Việt Nam", "province") == "Thành phố Hà Nội"
+    assert parts_read == ["Việt Nam", "Quận 1", "Hà Nội"]
+    parts_read.clear()
+    assert geo.place("12 Đường Hà Nội, Phường Bến Thành, TP.HCM") == geo.Place(
+        HCMC, "Phường Bến Thành", None
+    )
+    assert parts_read == ["TP.HCM", "Phường Bến Thành", "12 Đường Hà Nội"]  # for a district
+
+
+def test_parts_are_cached_not_whole_addresses():
+    g = geo.gazetteer()
+    g.segment.cache_clear()
+    for number in (7, 9, 11):
+        assert geo.generalize(f"{number} Pasteur, Phường Sài Gòn, TP.HCM", "ward") == (
+            f"Phường Sài Gòn, {HCMC}"
+        )
+    info = g.segment.cache_info()
+    assert (info.misses, info.hits) == (2, 4)  # the street parts were never read
+    assert info.maxsize == geo.PART_CACHE <= 20_000
+    assert not hasattr(geo.place, "cache_info")
 
 
 def test_the_gazetteer_is_not_built_at_import():

@@ -271,6 +271,8 @@ HCMC = "Thành phố Hồ Chí Minh"
         ("district", "Ấp 3, Xã Củ Chi, TP HCM", HCMC),  # no district named: the province
         ("ward", "45 Lý Thường Kiệt, Phường 7, Quận 10, TP HCM", HCMC),  # pre-2025 ward
         ("province", "12 Nguyễn Huệ", "<UNKNOWN>"),  # a street only: cannot be placed
+        ("province", "12 Nguyễn Huệ, Việt Nam", "<UNKNOWN>"),  # nor with a last part unknown
+        ("province", "12 Đường Hà Nội, Phường Bến Thành, TP.HCM, Việt Nam", HCMC),
         ("ward", "không rõ địa chỉ", "<UNKNOWN>"),
         ("province", "", "<UNKNOWN>"),
         ("province", None, None),
