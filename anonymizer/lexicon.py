@@ -36,6 +36,19 @@ class VietnameseNames:
     stop_pairs: frozenset[tuple[str, ...]]
     not_names: frozenset[str]
     not_honorific_names: frozenset[str]
+    #: the most frequent surnames, lower-case as written (accented): start lower-case names
+    common_surnames: frozenset[str]
+    #: middle names lower-cased as written (accented), for names in lower-case text
+    lower_middles: frozenset[str]
+    #: every surname, middle and given syllable lower-cased WITH accents (``tone_key``):
+    #: folding alone confuses "Hộ" with "Hồ", "Dự" with "Du", "Không" with "Khổng"
+    accented_syllables: frozenset[str]
+    #: given syllables only, keyed the same way
+    accented_given: frozenset[str]
+    #: lower-cased accented first words of position titles ("chủ", "giám")
+    titles: frozenset[str]
+    #: lower-cased accented (middle, syllable) pairs that are words in lower-case text
+    lower_case_stop_pairs: frozenset[tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,23 @@ class Places:
 class EnglishNames:
     first: frozenset[str]
     last: frozenset[str]
+
+
+# Old-style tone placement ("Hoà", "Thuý") next to the new one ("Hòa", "Thúy"): both are
+# in use, so syllables are compared with the tone moved to the new place.
+_OLD_TONE_PAIRS = {
+    "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
+    "oè": "òe", "oé": "óe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
+    "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
+}  # fmt: skip
+
+
+def tone_key(word: str) -> str:
+    """Lower-case NFC with accents kept and the tone mark placed one way."""
+    key = unicodedata.normalize("NFC", word).lower()
+    for old, new in _OLD_TONE_PAIRS.items():
+        key = key.replace(old, new)
+    return key
 
 
 def _unaccented(word: str) -> str:
@@ -74,6 +104,19 @@ def vietnamese_names() -> VietnameseNames:
         stop_pairs=frozenset(tuple(p.lower().split()) for p in data["stop_pairs"]),
         not_names=frozenset(fold_phrase(n) for n in data["not_names"]),
         not_honorific_names=frozenset(fold_phrase(n) for n in data["not_honorific_names"]),
+        common_surnames=frozenset(s.lower() for s in data["common_surnames"]),
+        lower_middles=frozenset(m.lower() for m in data["middles"]),
+        accented_syllables=frozenset(
+            tone_key(w)
+            for key in ("surnames", "given", "middles")
+            for name in data[key]
+            for w in name.split()
+        ),
+        accented_given=frozenset(tone_key(g) for g in data["given"]),
+        titles=frozenset(w.lower() for w in data["titles"]),
+        lower_case_stop_pairs=frozenset(
+            tuple(p.lower().split()) for p in data["lower_case_stop_pairs"]
+        ),
     )
 
 
@@ -93,6 +136,25 @@ def places() -> Places:
         stop_pairs=frozenset(tuple(p.lower().split()) for p in data["stop_pairs"]),
         not_places=frozenset(fold_phrase(n) for n in data["not_places"]),
     )
+
+
+@lru_cache(maxsize=1)
+def ward_names() -> frozenset[str]:
+    """Folded names of the 2025 wards, communes and special zones, without their kind.
+
+    From ``vietnam_provinces`` (installed data, no network). Many are two syllables that
+    read like a surname and a given name ("Từ Liêm", "Cao Lãnh", "Lý Sơn").
+    """
+    from vietnam_provinces import Ward
+
+    names = set()
+    for ward in Ward.iter_all():
+        name = ward.name.strip()
+        kind = str(ward.division_type.value)
+        if name.lower().startswith(kind):
+            name = name[len(kind) :]
+        names.add(fold_phrase(name))
+    return frozenset(names)
 
 
 @lru_cache(maxsize=1)

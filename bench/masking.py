@@ -11,6 +11,9 @@ Presidio: the anonymizer engine (``anonymizer.engine.PiiEngine``: analyze, then 
 on each cell of the same columns as text. It is three to four orders of magnitude slower,
 so it runs on a sample of the same cells (the first 400 of each column) and its cells
 per second are extrapolated from that sample.
+
+``prepare`` and ``compare`` are the measurement; ``run`` is the ``python -m bench`` phase,
+and ``bench/pii.py`` prints the same comparison next to the analyzer's own throughput.
 """
 
 from __future__ import annotations
@@ -78,10 +81,12 @@ def presidio_rate(engine: Any, cells: list[str]) -> float:
     return len(cells) / (time.perf_counter() - started)
 
 
-def run(cfg: Config, hub: Hub, results: Results) -> None:
+def prepare(
+    source: Path, rows: int
+) -> tuple[dict[str, Any], TreatmentContext, dict[str, list[Any]], list[str]]:
+    """Treatments, their context, the columns they change (``rows`` rows of ``source``)
+    and the Presidio sample: the first cells of each of those columns, as text."""
     treatments, ctx = _treatments()
-    source = hub.csv if hub.rows >= ROWS else population_csv(ROWS, cfg.seed)
-    rows = ROWS
     columns = _columns(source, list(treatments), rows)
     sample = [
         v.isoformat() if isinstance(v, date) else str(v)
@@ -89,20 +94,40 @@ def run(cfg: Config, hub: Hub, results: Results) -> None:
         for v in values[:PRESIDIO_CELLS_PER_COLUMN]
         if v is not None
     ]
-    from anonymizer import get_engine
+    return treatments, ctx, columns, sample
 
-    engine = get_engine()
+
+def compare(
+    engine: Any,
+    treatments: dict[str, Any],
+    ctx: TreatmentContext,
+    columns: dict[str, list[Any]],
+    sample: list[str],
+    repeats: int,
+) -> tuple[list[float], list[float]]:
+    """Typed cells/s and Presidio cells/s, ``repeats`` interleaved runs of each."""
     engine.redact(sample[0], "vi")  # warm: the engine is built on first use
     apply(treatments, {n: v[-BATCH:] for n, v in columns.items()}, ctx)  # and the gazetteer
+    rows = len(next(iter(columns.values())))
     typed, presidio = [], []
-    for rep in range(1, cfg.repeats + 1):
+    for rep in range(1, repeats + 1):
         typed.append(typed_rate(treatments, ctx, columns))
         presidio.append(presidio_rate(engine, sample))
         say(
-            f"masking: run {rep}/{cfg.repeats}: treatments {typed[-1]:,.0f} cells/s "
+            f"masking: run {rep}/{repeats}: treatments {typed[-1]:,.0f} cells/s "
             f"({rows:,} rows x {len(columns)} columns); Presidio {presidio[-1]:,.0f} cells/s "
             f"(sample of {len(sample):,} cells)"
         )
+    return typed, presidio
+
+
+def run(cfg: Config, hub: Hub, results: Results) -> None:
+    source = hub.csv if hub.rows >= ROWS else population_csv(ROWS, cfg.seed)
+    rows = ROWS
+    treatments, ctx, columns, sample = prepare(source, rows)
+    from anonymizer import get_engine
+
+    typed, presidio = compare(get_engine(), treatments, ctx, columns, sample, cfg.repeats)
     results.comparisons["masking_vs_presidio"] = Comparison(
         median(typed), median(presidio), "cells/s", rows
     )

@@ -81,6 +81,12 @@ YEAR = regex.compile(
     regex.IGNORECASE,
 )
 
+# a bare year as the value of a statement: "Năm sinh của ông A là 1958", "Her year of
+# birth is 1988"; a birth cue before it (the base class's window) is still required
+YEAR_VALUE = regex.compile(
+    r"(?<!\w)(?:là|is|was|:)\s*(?P<y>(?:19|20)\d{2})" + _RIGHT, regex.IGNORECASE
+)
+
 
 def _day_month(match: regex.Match[str], name: str) -> list[tuple[int, int]]:
     day = int(match.group("a"))
@@ -110,6 +116,8 @@ class DateOfBirthRecognizer(ContextualRecognizer):
         "date of birth",
         "birth date",
         "birthdate",
+        "year of birth",
+        "birth year",
         "born",
         "born on",
         "birthday",
@@ -126,3 +134,6 @@ class DateOfBirthRecognizer(ContextualRecognizer):
         for m in YEAR.finditer(text):
             if checks.plausible_birth_date(int(m.group("y")), 1, 1):
                 yield Candidate(m.start("y"), m.end("y"), 0.85, 0.9, "birth-year")
+        for m in YEAR_VALUE.finditer(text):
+            if checks.plausible_birth_date(int(m.group("y")), 1, 1):
+                yield Candidate(m.start("y"), m.end("y"), 0.1, 0.85, "birth-year-value")

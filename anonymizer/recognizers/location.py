@@ -65,14 +65,38 @@ _EN_PLACE = regex.compile(
     r"(?<!\p{L})(?:(?:District|Dist\.|Ward|Hamlet|Quarter)[ \t]?\d{1,2}(?!\w)"
     r"|(?:[A-Z][a-z]+[ \t]){1,3}(?:District|Ward|Commune|Province|City|Town)(?!\w))"
 )
+# several units of one kind: "các phường Bến Nghé, Đa Kao và Nguyễn Thái Bình" (the first
+# is an ADMIN match; the list adds the others) and "the Ben Nghe, Da Kao and Nguyen Thai
+# Binh wards" (English puts the kind after the list)
+_LIST_NAME = rf"{_TOKEN}(?:[ \t]+{_TOKEN}){{0,3}}"
+VI_LIST = regex.compile(
+    r"(?<!\p{L})(?i:các|hai|ba|bốn|năm|sáu|những)[ \t]+"
+    r"(?i:phường|xã|quận|huyện|tỉnh|thị trấn|thôn|ấp|bản|khu phố)[ \t]+"
+    rf"(?P<list>{_LIST_NAME}(?:[ \t]*,[ \t]*{_LIST_NAME})*(?:[ \t]+và[ \t]+{_LIST_NAME})?)"
+)
+EN_LIST = regex.compile(
+    rf"(?<![\p{{L}}.])(?P<list>{_LIST_NAME}(?:,[ \t]+{_LIST_NAME})*,?[ \t]+and[ \t]+"
+    rf"{_LIST_NAME})[ \t]+(?:wards|districts|communes|provinces|towns|villages)(?!\w)"
+)
+_LIST_ITEM = regex.compile(rf"{_LIST_NAME}")
 _NOT_VILLAGE_BEFORE = regex.compile(r"(?i:văn|phiên|kịch|sao|nguyên|tái|ấn|bộ)[ \t]+$")
 _COMPONENT_GAP = regex.compile(r"^[ \t]*(?:[,\-–][ \t]*)?$")
+
+
+# Faker's suffixes include landmarks ("Park", "Camp", "River", "Harbor"); without a house
+# number only a thoroughfare makes a capitalized phrase an address ("Le Loi Street").
+_THOROUGHFARES = frozenset((
+    "Street", "St", "Road", "Rd", "Avenue", "Ave", "Boulevard", "Blvd", "Lane", "Ln",
+    "Drive", "Highway", "Hwy", "Parkway", "Pkwy", "Way", "Alley", "Court", "Ct", "Place",
+    "Pl", "Terrace", "Ter", "Crescent", "Expressway", "Freeway", "Motorway", "Route",
+))  # fmt: skip
 
 
 def _english_street() -> regex.Pattern[str]:
     suffixes = "|".join(regex.escape(s) for s in lexicon.english_street_suffixes())
     return regex.compile(
-        rf"(?<![\w/])(?:\d{{1,6}}[A-Z]?[ \t]+)?(?:[A-Z][a-z]+[ \t]){{1,3}}(?:{suffixes})\.?(?!\w)"
+        rf"(?<![\w/])(?:\d{{1,6}}[A-Z]?[ \t]+)?(?:[A-Z][a-z]+[ \t]){{1,3}}"
+        rf"(?P<suffix>{suffixes})\.?(?!\w)"
         r"(?:,?[ \t]+(?:Apt\.?|Suite|Unit|Room|#)[ \t]?\w+)?"
         r"(?:,[ \t]+(?:[A-Z][a-z]+[ \t]?){1,3},[ \t]+[A-Z]{2}[ \t]+\d{5})?"
     )
@@ -128,8 +152,12 @@ class LocationRecognizer(ContextualRecognizer):
             yield m.start(), m.end(), 0.6
         for m in _EN_PLACE.finditer(text):
             yield m.start(), m.end(), 0.7
+        yield from self._lists(text)
         for m in self._english_street.finditer(text):
-            yield m.start(), m.end(), 0.8 if m.group()[0].isdigit() else 0.6
+            if m.group()[0].isdigit():
+                yield m.start(), m.end(), 0.8
+            elif m.group("suffix") in _THOROUGHFARES:
+                yield m.start(), m.end(), 0.6
 
     def _named(
         self, pattern: regex.Pattern[str], text: str, score: float
@@ -146,6 +174,14 @@ class LocationRecognizer(ContextualRecognizer):
             words = self._name(m.group("name"))
             if words and fold_phrase(f"{m.group('kw')} {words[0]}") not in self._lexicon.not_places:
                 yield m.start(), _end(text, m.start("name"), words), score
+
+    def _lists(self, text: str) -> Iterable[tuple[int, int, float]]:
+        for pattern in (VI_LIST, EN_LIST):
+            for m in pattern.finditer(text):
+                for item in _LIST_ITEM.finditer(text, m.start("list"), m.end("list")):
+                    words = self._trim(item.group().split())
+                    if words and words[0] not in ("And", "The"):
+                        yield item.start(), _end(text, item.start(), words), 0.8
 
     def _abbreviations(self, text: str) -> Iterable[tuple[int, int, float]]:
         for m in ABBREV.finditer(text):

@@ -113,6 +113,20 @@ MATCHES = [
     ("Emily C. Pham signed", "en", ("PERSON", "Emily C. Pham")),  # middle initial
     ("Michael Brown and Emily Chen", "en", ("PERSON", "Emily Chen")),  # second of two names
     ("Dr. Nguyen Thi Thu", "en", ("PERSON", "Nguyen Thi Thu")),  # Vietnamese name in English text
+    ("Họ và tên: H'Hen Niê", "vi", ("PERSON", "H'Hen Niê")),  # label, names outside the lexicon
+    ("Người ký: Ksor Y Phun", "vi", ("PERSON", "Ksor Y Phun")),  # signature label
+    ("em tên là Bảo Ngọc, lớp 5A", "vi", ("PERSON", "Bảo Ngọc")),  # given name, self-introduction
+    ("Tên tôi là Khánh Linh.", "vi", ("PERSON", "Khánh Linh")),  # longest introducer, not "Tên"
+    ("Vợ tôi là Hồng Nhung", "vi", ("PERSON", "Hồng Nhung")),  # kinship word
+    ("Chị là Thuý, làm ở ngân hàng", "vi", ("PERSON", "Thuý")),  # old tone placement (Thúy)
+    ("mình là lê thị mai anh nè", "vi", ("PERSON", "lê thị mai anh")),  # all lower case
+    ("Hương ơi, về nhà ăn cơm", "vi", ("PERSON", "Hương")),  # vocative
+    ("Hi, I'm Thu Trang from the ward office", "en", ("PERSON", "Thu Trang")),  # English, vi name
+    ("My daughter Linh starts school", "en", ("PERSON", "Linh")),  # kinship word, English
+    ("Signed by: Maria Kowalski", "en", ("PERSON", "Maria Kowalski")),  # unknown last name
+    ("Miguel Santos paid the fee", "en", ("PERSON", "Miguel Santos")),  # first + unknown last
+    ("Sarah O'Connor called", "en", ("PERSON", "Sarah O'Connor")),  # apostrophe in the name
+    ("Robert, please call me back", "en", ("PERSON", "Robert")),  # vocative opening a message
     # -- LOCATION --------------------------------------------------------------------
     (
         "số 12 đường Lê Lợi, phường Bến Thành, Quận 1, TP. Hồ Chí Minh",
@@ -149,6 +163,15 @@ MATCHES = [
         "en",
         ("LOCATION", "1208 Elm Street, Springfield, IL 62704"),
     ),
+    (
+        "từ các phường Bến Nghé, Đa Kao và Nguyễn Thái Bình",
+        "vi",
+        ("LOCATION", "Nguyễn Thái Bình"),
+    ),  # a list after a plural unit: the last item is a ward, not a person
+    ("the Thao Dien and An Phu wards", "en", ("LOCATION", "An Phu")),  # kind after the list
+    ("Le Loi Street is closed", "en", ("LOCATION", "Le Loi Street")),  # thoroughfare, no number
+    # -- DATE_OF_BIRTH ---------------------------------------------------------------
+    ("Năm sinh của bà Lê Thị Hoa là 1947", "vi", ("DATE_OF_BIRTH", "1947")),  # cue, then "là"
     # -- Presidio's own --------------------------------------------------------------
     (
         "Email: an.nguyen@gmail.com",
@@ -215,6 +238,26 @@ NEAR_MISSES = [
     ("Ms.Lan và P.An Phú", "vi", "URL"),  # "la", "an" are TLDs, these are not URLs
     ("The Department of Health", "en", None),  # title-case words
     ("Rose Garden Park", "en", "PERSON"),  # first name + two capitalized words
+    ("Ông Chủ tịch UBND xã ký quyết định", "vi", "PERSON"),  # a title after an honorific
+    ("Bà Giám đốc Sở Tài chính phát biểu", "vi", "PERSON"),  # a title after an honorific
+    ("Tôi là Công an phường", "vi", "PERSON"),  # "Công an" is a body, "Công" a given name
+    ("Tôi là Đại biểu Quốc hội", "vi", "PERSON"),  # a title after a self-introduction
+    ("Tên: Dự án cải tạo kênh", "vi", "PERSON"),  # "Dự" is not the given name "Du"
+    ("Chủ hộ: Hộ kinh doanh cá thể", "vi", "PERSON"),  # "Hộ" is not the surname "Hồ"
+    ("Nhân chứng: Không có", "vi", "PERSON"),  # "Không" is not the surname "Khổng"
+    ("Tôi sống ở Từ Liêm", "vi", "PERSON"),  # a ward after a locative word
+    ("Anh ơi, cho em hỏi", "vi", "PERSON"),  # a pronoun before "ơi"
+    ("Đây chỉ là Hoa hậu địa phương", "vi", "PERSON"),  # "chỉ là" (only) folds like "chị là"
+    ("Từ văn bản số 12, giá cao thị trường", "vi", "PERSON"),  # lower-case words, not names
+    ("Công dân Việt Nam", "vi", "PERSON"),  # a country after a label
+    ("Will Power and Grace Period", "en", "PERSON"),  # first names that are everyday words
+    ("Victoria Harbour at night", "en", "PERSON"),  # a landmark
+    ("Paul Inc moved to Hanoi", "en", "PERSON"),  # a company
+    ("the Nguyen Thai Binh wards", "en", "PERSON"),  # a ward, plural kind after it
+    ("I am Vietnamese", "en", "PERSON"),  # not a name after "I am"
+    ("Dear Sir or Madam", "en", None),  # greeting without a name
+    ("Jordan River water levels", "en", "LOCATION"),  # a landmark suffix, no house number
+    ("Năm thành lập của công ty là 1995", "vi", "DATE_OF_BIRTH"),  # "là" without a birth cue
 ]
 
 
