@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from hub import limits
 from hub.context import Actor
 from hub.datasets import service as datasets
+from hub.datasets.models import Dataset
 from hub.errors import Forbidden, Unauthorized
 from hub.state import HubState
 from policies.decision import Action, Resource
@@ -73,14 +74,28 @@ def unit_of_work(hub: HubState) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def read_session(hub: HubState) -> Iterator[Session]:
+    """A session for a read that writes nothing itself (its audit entry goes through
+    ``hub.audit_writer``): autocommit on PostgreSQL (``HubState.reads``)."""
+    session = hub.reads()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 def check(principal: Principal, action: Action, resource: Resource | None) -> None:
     decision = authorize(principal, action, resource)
     if not decision.allowed:
         raise Forbidden(decision.reason)
 
 
-def dataset_resource(session: Session, dataset_id: str) -> Resource:
-    dataset = datasets.get(session, dataset_id)
+def dataset_resource(dataset: Dataset) -> Resource:
     return Resource(
         dataset_id=dataset.id, agency=dataset.agency_code, classification=dataset.classification
     )
@@ -106,6 +121,6 @@ class Authorize:
         dataset_id = request.path_params.get("dataset_id")
         if dataset_id is not None:
             with unit_of_work(hub) as session:
-                resource = dataset_resource(session, dataset_id)
+                resource = dataset_resource(datasets.get(session, dataset_id))
         check(principal, self.action, resource)
         return Actor(principal, request_id(request))

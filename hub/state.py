@@ -21,11 +21,13 @@ from connectors.base import ConnectorContext
 from connectors.descriptor import DatasetDescriptor
 from hub.audit.checkpoints import CheckpointSigner
 from hub.audit.service import SIGNER
+from hub.audit.writer import AuditWriter
 from hub.auth.jwks import trusted_issuers
 from hub.auth.keys import Keyring
 from hub.auth.tokens import TokenService
 from hub.crypto import FieldCipher
 from hub.db import make_engine, make_sessionmaker
+from hub.records.context import ParseCache
 from hub.settings import Settings
 
 if TYPE_CHECKING:
@@ -45,6 +47,29 @@ class HubState:
     keyring: Keyring
     tokens: TokenService
     _redactor: FreeTextRedactor | None = field(default=None, repr=False)
+    #: read entries are committed in groups (hub.audit.writer)
+    audit_writer: AuditWriter = field(init=False, repr=False)
+    #: parsed descriptors, policies and layouts of the read path (hub.records.context)
+    parsed: ParseCache = field(init=False, repr=False)
+
+    #: sessions for reads that write nothing (see ``read_sessions``)
+    reads: sessionmaker[Session] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.audit_writer = AuditWriter(self.sessions)
+        self.parsed = ParseCache()
+        self.reads = self._read_sessions()
+
+    def _read_sessions(self) -> sessionmaker[Session]:
+        """PostgreSQL: autocommit, for record reads. Their statements only read and their
+        audit entry is written by ``audit_writer`` on a session of its own, so the BEGIN
+        and COMMIT round trips would buy nothing. Never use it for anything that writes:
+        each statement commits on its own (and an advisory lock would not be held)."""
+        if self.engine.dialect.name != "postgresql":
+            return self.sessions
+        reads = make_sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"))
+        reads.configure(info=self.sessions.kw.get("info", {}))
+        return reads
 
     @classmethod
     def build(cls, settings: Settings) -> HubState:
@@ -97,8 +122,13 @@ class HubState:
             pii_types={f.name: f.pii for f in descriptor.fields},
             pseudonym_key=self.pseudonym_key,
             today=datetime.now(LOCAL_TZ).date(),
-            redact_free_text=self.free_text_redactor(),
+            redact_free_text=self._redact_lazily,
         )
+
+    def _redact_lazily(self, texts: list[str | None]) -> list[str | None]:
+        # the engine costs ~60 MB and seconds per worker: build it only when a rule
+        # actually redacts free text, not on every worker's first read
+        return self.free_text_redactor()(texts)
 
     def connector_context(self, *, base_dir: str, api_registered: bool) -> ConnectorContext:
         roots = (self.settings.uploads_dir.resolve(),) if api_registered else None

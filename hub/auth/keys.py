@@ -24,6 +24,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,11 @@ KID_ALPHABET = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567
 class SigningKey:
     kid: str
     private_key: rsa.RSAPrivateKey
+
+    @cached_property
+    def public_key(self) -> rsa.RSAPublicKey:
+        # one object per key: verified tokens remember which key verified them (tokens.py)
+        return self.private_key.public_key()
 
     @property
     def public_jwk(self) -> dict[str, Any]:
@@ -158,7 +164,7 @@ class Keyring:
 
     def public_key(self, kid: str) -> rsa.RSAPublicKey | None:
         key = self.signing_keys().get(kid)
-        return key.private_key.public_key() if key else None
+        return key.public_key if key else None
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [k.public_jwk for k in self.signing_keys().values()]}

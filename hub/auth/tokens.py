@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +73,7 @@ class TokenService:
         self.leeway = leeway
         self.max_ttl = max_ttl
         self.trusted = trusted or TrustedIssuers()
+        self._verified = _VerifiedTokens(leeway)
         if issuer in self.trusted:
             raise ValueError(
                 f"CIVICHUB_TRUSTED_JWKS names the hub's own issuer {issuer!r}; "
@@ -106,6 +109,9 @@ class TokenService:
 
     def verify(self, token: str) -> Principal:
         try:
+            cached = self._verified.get(token, self._key_for)
+            if cached is not None:
+                return cached
             return self._verify(token)
         except Unauthorized:
             raise
@@ -117,20 +123,9 @@ class TokenService:
         if len(token) > MAX_TOKEN_BYTES:
             raise Unauthorized("token too large")
         header = jwt.get_unverified_header(token)
-        if str(header.get("typ", "")).lower() not in (TOKEN_TYPE, "application/" + TOKEN_TYPE):
-            raise Unauthorized("not an access token")
-        if any(h in header for h in FORBIDDEN_HEADERS):
-            raise Unauthorized("token header not accepted")
-        kid = header.get("kid")
-        if not isinstance(kid, str) or not KID_PATTERN.fullmatch(kid) or ".." in kid:
-            raise Unauthorized("unknown signing key")
+        self._check_header(header)
         issuer = _unverified_issuer(token)
-        if issuer == self.issuer:
-            key, algorithm = self._own_key(header.get("alg"), kid)
-        elif issuer in self.trusted:
-            key, algorithm = self._external_key(issuer, header.get("alg"), kid)
-        else:
-            raise Unauthorized("token issuer not trusted")
+        key, algorithm = self._key_for(issuer, header)
         claims = jwt.decode(
             token,
             key,
@@ -140,7 +135,28 @@ class TokenService:
             leeway=self.leeway,
             options={"require": REQUIRED_CLAIMS},
         )
-        return principal_from_claims(claims)
+        principal = principal_from_claims(claims)
+        self._verified.put(token, principal, claims, key, header, issuer)
+        return principal
+
+    @staticmethod
+    def _check_header(header: Mapping[str, Any]) -> None:
+        if str(header.get("typ", "")).lower() not in (TOKEN_TYPE, "application/" + TOKEN_TYPE):
+            raise Unauthorized("not an access token")
+        if any(h in header for h in FORBIDDEN_HEADERS):
+            raise Unauthorized("token header not accepted")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not KID_PATTERN.fullmatch(kid) or ".." in kid:
+            raise Unauthorized("unknown signing key")
+
+    def _key_for(self, issuer: str, header: Mapping[str, Any]) -> tuple[Any, str]:
+        """The key and algorithm that must verify a token of ``issuer`` with ``header``."""
+        kid = str(header["kid"])
+        if issuer == self.issuer:
+            return self._own_key(header.get("alg"), kid)
+        if issuer in self.trusted:
+            return self._external_key(issuer, header.get("alg"), kid)
+        raise Unauthorized("token issuer not trusted")
 
     def _own_key(self, alg: object, kid: str) -> tuple[Any, str]:
         if alg != ALGORITHM:
@@ -160,6 +176,66 @@ class TokenService:
         if found.algorithm != alg:
             raise Unauthorized("token algorithm does not match its key")
         return found.key, found.algorithm
+
+
+@dataclass(frozen=True)
+class _Verified:
+    principal: Principal
+    exp: float
+    nbf: float
+    key: Any
+    header: Mapping[str, Any]
+    issuer: str
+
+
+class _VerifiedTokens:
+    """Tokens whose signature and claims were verified, so a caller's next requests with
+    the same token skip parsing and RSA (most of a lookup's token cost).
+
+    A hit still checks the time window (``exp``, ``nbf``) now, and that the key which
+    verified the token is still the one the header's issuer and ``kid`` resolve to: a key
+    withdrawn from the keyring or from a trusted JWKS refuses its tokens as before.
+    Bounded; entries go at expiry or when the table is full (oldest first).
+    """
+
+    SIZE = 10_000
+
+    def __init__(self, leeway: int):
+        self._leeway = leeway
+        self._items: OrderedDict[str, _Verified] = OrderedDict()
+        self._mutex = threading.Lock()
+
+    def get(
+        self, token: str, key_for: Callable[[str, Mapping[str, Any]], tuple[Any, str]]
+    ) -> Principal | None:
+        with self._mutex:
+            item = self._items.get(token)
+        if item is None:
+            return None
+        now = time.time()
+        if not item.nbf - self._leeway <= now < item.exp + self._leeway:
+            with self._mutex:
+                self._items.pop(token, None)
+            return None  # verified again in full, which says why it is refused
+        if key_for(item.issuer, item.header)[0] is not item.key:
+            return None
+        return item.principal
+
+    def put(
+        self,
+        token: str,
+        principal: Principal,
+        claims: Mapping[str, Any],
+        key: Any,
+        header: Mapping[str, Any],
+        issuer: str,
+    ) -> None:
+        nbf = float(claims.get("nbf", claims["iat"]))
+        item = _Verified(principal, float(claims["exp"]), nbf, key, dict(header), issuer)
+        with self._mutex:
+            self._items[token] = item
+            while len(self._items) > self.SIZE:
+                self._items.popitem(last=False)
 
 
 def _unverified_issuer(token: str) -> str:

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hub.context import Actor
 from hub.deps import MAX_INT, Authorize, HubDep, unit_of_work
-from hub.publishing import flows, service
+from hub.publishing import service
 from hub.publishing.schemas import PublicationPage, PublicationRead, PublishBody
 from policies.decision import Action
 
@@ -33,6 +33,9 @@ async def publish_dataset(
     actor: Annotated[Actor, Depends(Authorize(Action.catalog_publish))],
     body: Annotated[PublishBody | None, Body()] = None,
 ) -> PublicationRead:
+    # imported here: the flow brings pyarrow (~40 MB per worker) that readers never need
+    from hub.publishing import flows
+
     body = body or PublishBody()
     request = flows.PublishRequest(
         dataset_id=dataset_id,

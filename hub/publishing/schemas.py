@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.publishing import service
-from hub.publishing.flows import PublishResult
 from hub.publishing.models import Publication
+
+if TYPE_CHECKING:  # the flow brings pyarrow (~40 MB per worker) that most workers never use
+    from hub.publishing.flows import PublishResult
 
 _STRICT = ConfigDict(extra="forbid")
 

@@ -2,15 +2,19 @@
 
 Routes and the CLI call these. Every outcome is audited: a denial is written and committed
 before the error goes out; a page's entry (with the keys of the records returned) is
-committed before the page is serialized; a streamed export commits one entry per batch
-before that batch leaves, so an export cut short is logged exactly as far as it went.
-If the audit entry cannot be written, nothing is returned (``AuditUnavailable``, 503).
+committed before the page is treated and serialized; a streamed export commits one entry
+per batch before that batch leaves, so an export cut short is logged exactly as far as it
+went. If the audit entry cannot be written, nothing is returned (``AuditUnavailable``,
+503). Read entries go through the process's group writer (``hub.audit.writer``) once the
+read's own transaction has ended: reads change nothing, so there is nothing for the entry
+to commit together with, and concurrent reads share one commit.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -18,15 +22,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hub.access import grants
-from hub.access import service as access
-from hub.audit import service as audit
 from hub.audit.events import AccessDenied, RecordsRead
 from hub.context import Actor
-from hub.datasets import service as datasets
-from hub.datasets.models import Dataset
 from hub.db import session_scope
 from hub.errors import BadRequest, Forbidden, NotFound, PurposeRequired
-from hub.records import service
+from hub.records import context, service
 from hub.state import HubState
 from policies.engine import Decision, decide_read
 
@@ -39,6 +39,8 @@ class ReadRequest:
     filters: dict[str, str] = field(default_factory=dict)
     limit: int | None = None
     cursor: str | None = None
+    #: the dataset as the authorization gate read it moments ago (saves reading it again)
+    snapshot: context.DatasetSnapshot | None = None
 
 
 @dataclass(frozen=True)
@@ -48,27 +50,45 @@ class Page:
     next_cursor: str | None
 
 
-def decide(session: Session, *, dataset: Dataset, req: ReadRequest, actor: Actor) -> Decision:
-    """The policy in force plus the dataset's active grants, both read now.
+def _snapshot(session: Session, req: ReadRequest) -> context.DatasetSnapshot:
+    snap = req.snapshot
+    if snap is not None and snap.dataset.id == req.dataset_id:
+        return snap
+    return context.load(session, req.dataset_id)
 
-    Grants are queried on every read (``expires_at > now``), so an approval or an expiry
-    takes effect on the next request, without a restart or a cache to invalidate.
+
+def decide(
+    session: Session,
+    state: HubState,
+    *,
+    snapshot: context.DatasetSnapshot,
+    req: ReadRequest,
+    actor: Actor,
+) -> Decision:
+    """The policy in force plus the dataset's active grants.
+
+    Grants are read on every read that has any (``expires_at > now``), so an approval or an
+    expiry takes effect on the next request, without a restart or a cache to invalidate.
     """
-    stored = access.current(session, dataset)
+    dataset = snapshot.dataset
+    stored = state.parsed.policy(session, snapshot)
     now = datetime.now(UTC)
+    extra = grants.active(session, dataset=dataset, now=now) if snapshot.active_grants else []
     decision = decide_read(
         policy=stored.policy if stored else None,
         policy_version=stored.version if stored else None,
         principal=actor.principal,
         purpose=req.purpose,
         now=now,
-        extra_rules=grants.active(session, dataset=dataset, now=now),
-        field_order=datasets.descriptor_of(dataset).field_names,
+        extra_rules=extra,
+        field_order=state.parsed.descriptor(dataset).field_names,
     )
     if decision.allowed:
         return decision
-    audit.append(
-        session,
+    # the denial is on record even though the request fails; the read's own transaction
+    # ends first (SQLite has one writer; on PostgreSQL reads may run in autocommit)
+    session.commit()
+    state.audit_writer.write(
         actor.event(
             AccessDenied,
             dataset=dataset.id,
@@ -78,9 +98,8 @@ def decide(session: Session, *, dataset: Dataset, req: ReadRequest, actor: Actor
             rule_id=decision.rule_id,
             policy_version=decision.policy_version,
             detail={"code": str(decision.code), "reason": decision.reason},
-        ),
+        )
     )
-    session.commit()  # the denial is on record even though the request fails
     if decision.code == "purpose_required":
         purposes = list(decision.allowed_purposes)
         raise PurposeRequired(
@@ -92,16 +111,23 @@ def decide(session: Session, *, dataset: Dataset, req: ReadRequest, actor: Actor
 
 
 def _plan(
-    session: Session, state: HubState, dataset: Dataset, decision: Decision, req: ReadRequest
+    session: Session,
+    state: HubState,
+    snapshot: context.DatasetSnapshot,
+    decision: Decision,
+    req: ReadRequest,
 ) -> tuple[service.ReadPlan, Any]:
     cursor_version, raw_key = service.decode_cursor(req.cursor) if req.cursor else (None, None)
+    dataset = snapshot.dataset
+    version = service.resolve_version(session, dataset, snapshot.version, cursor_version)
     plan = service.make_plan(
-        session,
         dataset=dataset,
+        descriptor=state.parsed.descriptor(dataset),
+        version=version,
+        layout=state.parsed.layout(dataset, version),
         decision=decision,
         requested_fields=req.fields,
         raw_filters=req.filters,
-        cursor_version=cursor_version,
         cipher=state.cipher,
     )
     after = service.cursor_key(plan, raw_key) if req.cursor else None
@@ -119,10 +145,11 @@ def _page_limit(state: HubState, req: ReadRequest, decision: Decision) -> int:
 
 
 def _audit_read(
-    session: Session, actor: Actor, plan: service.ReadPlan, req: ReadRequest, keys: list[str]
+    state: HubState, actor: Actor, plan: service.ReadPlan, req: ReadRequest, keys: list[str]
 ) -> None:
-    audit.append(
-        session,
+    """Commit the read's entry; the caller's read transaction must have ended (SQLite has
+    one writer, and the group writer commits on a connection of its own)."""
+    state.audit_writer.write(
         actor.event(
             RecordsRead,
             dataset=plan.dataset.id,
@@ -133,43 +160,41 @@ def _audit_read(
             policy_version=plan.decision.policy_version,
             record_keys=tuple(keys),
             detail={"version": plan.version.number, "filters": sorted(plan.filters)},
-        ),
+        )
     )
 
 
 def read_page(session: Session, state: HubState, *, req: ReadRequest, actor: Actor) -> Page:
-    dataset = datasets.get(session, req.dataset_id)
-    decision = decide(session, dataset=dataset, req=req, actor=actor)
-    plan, after = _plan(session, state, dataset, decision, req)
+    snapshot = _snapshot(session, req)
+    decision = decide(session, state, snapshot=snapshot, req=req, actor=actor)
+    plan, after = _plan(session, state, snapshot, decision, req)
     limit = _page_limit(state, req, decision)
     rows = service.fetch(session, plan, after=after, limit=limit + 1)
+    session.commit()
     more = len(rows) > limit
     rows = rows[:limit]
-    keys = service.keys_of(plan, rows)
-    _audit_read(session, actor, plan, req, keys)
-    session.commit()
+    _audit_read(state, actor, plan, req, service.keys_of(plan, rows))
     records = service.treat(plan, rows, state.treatment_context(plan.descriptor))
     next_cursor = (
         service.encode_cursor(plan.version.id, service.last_key(plan, rows))
         if more and rows
         else None
     )
-    return Page(dataset.id, records, next_cursor)
+    return Page(plan.dataset.id, records, next_cursor)
 
 
 def read_one(
     session: Session, state: HubState, *, req: ReadRequest, key: str, actor: Actor
 ) -> dict[str, Any]:
-    dataset = datasets.get(session, req.dataset_id)
-    decision = decide(session, dataset=dataset, req=req, actor=actor)
-    plan, _ = _plan(session, state, dataset, decision, replace(req, filters={}, cursor=None))
+    snapshot = _snapshot(session, req)
+    decision = decide(session, state, snapshot=snapshot, req=req, actor=actor)
+    plan, _ = _plan(session, state, snapshot, decision, replace(req, filters={}, cursor=None))
     row = service.fetch_one(session, plan, key)
-    keys = service.keys_of(plan, [row]) if row else []
-    _audit_read(session, actor, plan, req, keys)
     session.commit()
+    _audit_read(state, actor, plan, req, service.keys_of(plan, [row]) if row else [])
     if row is None:
         # same answer whether the key does not exist or the rule filters it out
-        raise NotFound(f"no record {key!r} in {dataset.id!r} that you may read")
+        raise NotFound(f"no record {key!r} in {plan.dataset.id!r} that you may read")
     return service.treat(plan, [row], state.treatment_context(plan.descriptor))[0]
 
 
@@ -186,9 +211,9 @@ def export(state: HubState, *, req: ReadRequest, actor: Actor) -> Export:
     caller can turn errors into a proper response before streaming starts.
     """
     with session_scope(state.sessions) as session:
-        dataset = datasets.get(session, req.dataset_id)
-        decision = decide(session, dataset=dataset, req=req, actor=actor)
-        plan, after = _plan(session, state, dataset, decision, req)
+        snapshot = _snapshot(session, req)
+        decision = decide(session, state, snapshot=snapshot, req=req, actor=actor)
+        plan, after = _plan(session, state, snapshot, decision, req)
     budget = _export_budget(state, req, decision)
     batches = _export_batches(state, plan, req, actor, after, budget)
     # the first batch runs now, so its errors (decryption, audit) become a proper problem
@@ -212,18 +237,36 @@ def _export_batches(
     after: Any,
     budget: int | None,
 ) -> Iterator[list[dict[str, Any]]]:
+    """Batches in key order. While one batch is decrypted and treated, its audit entry
+    commits and the next batch is fetched on helper threads (both wait on PostgreSQL,
+    not on Python); a batch is handed out only once its entry is committed."""
     ctx = state.treatment_context(plan.descriptor)
     batch = state.settings.export_batch_size
-    while budget is None or budget > 0:
-        size = batch if budget is None else min(batch, budget)
-        with session_scope(state.sessions) as session:
-            rows = service.fetch(session, plan, after=after, limit=size)
+
+    def fetch(after: Any, size: int) -> list[Any]:
+        with session_scope(state.reads) as session:
+            return service.fetch(session, plan, after=after, limit=size)
+
+    def size_for(budget: int | None) -> int:
+        return batch if budget is None else min(batch, budget)
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="export") as pool:
+        size = size_for(budget)
+        pending: Future[list[Any]] | None = pool.submit(fetch, after, size)
+        while pending is not None:
+            rows = pending.result()
             if not rows:
                 return
-            _audit_read(session, actor, plan, req, service.keys_of(plan, rows))
-        yield service.treat(plan, rows, ctx)
-        after = service.last_key(plan, rows)
-        if budget is not None:
-            budget -= len(rows)
-        if len(rows) < size:
-            return
+            keys = service.keys_of(plan, rows)
+            audited = pool.submit(_audit_read, state, actor, plan, req, keys)
+            if budget is not None:
+                budget -= len(rows)
+            more = len(rows) == size and (budget is None or budget > 0)
+            if more:
+                size = size_for(budget)
+                pending = pool.submit(fetch, service.last_key(plan, rows), size)
+            else:
+                pending = None
+            treated = service.treat(plan, rows, ctx)
+            audited.result()  # AuditUnavailable: this batch never leaves
+            yield treated

@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from hub import limits
 from hub.context import Actor
-from hub.deps import Authorize, HubDep, unit_of_work
-from hub.records import flows, formats
+from hub.deps import Authorize, HubDep, check, dataset_resource, read_session, unit_of_work
+from hub.records import context, flows, formats
 from hub.records.service import RESERVED_PARAMS
 from policies.decision import Action
 
 router = APIRouter(prefix="/v1/datasets/{dataset_id}/records", tags=["records"])
 
-Reader = Annotated[Actor, Depends(Authorize(Action.records_read))]
+# deferred: the dataset is read, and the permission checked, in the read's own transaction
+# (``_gate``), so a lookup takes one connection and one transaction
+Reader = Annotated[Actor, Depends(Authorize(Action.records_read, deferred=True))]
+
+
+def _gate(session: Session, req: flows.ReadRequest, actor: Actor) -> flows.ReadRequest:
+    """The permission check of ``Authorize``, on the dataset read in the caller's session."""
+    snapshot = context.load(session, req.dataset_id)
+    check(actor.principal, Action.records_read, dataset_resource(snapshot.dataset))
+    return replace(req, snapshot=snapshot)
 
 
 def _export_slot(request: Request, actor: Reader) -> Iterator[None]:
@@ -96,8 +107,8 @@ async def read_records(
     if format is Format.json:
 
         def page() -> dict[str, Any]:
-            with unit_of_work(hub) as session:
-                result = flows.read_page(session, hub, req=req, actor=actor)
+            with read_session(hub) as session:
+                result = flows.read_page(session, hub, req=_gate(session, req, actor), actor=actor)
             return {
                 "dataset": result.dataset,
                 "records": result.records,
@@ -106,7 +117,13 @@ async def read_records(
 
         body = await run_in_threadpool(page)
         return Response(formats.dumps(body), media_type="application/json")
-    export = await run_in_threadpool(flows.export, hub, req=req, actor=actor)
+
+    def start() -> flows.Export:
+        with unit_of_work(hub) as session:
+            gated = _gate(session, req, actor)
+        return flows.export(hub, req=gated, actor=actor)
+
+    export = await run_in_threadpool(start)
     name = f"{dataset_id}.{format.value}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format is Format.ndjson:
@@ -120,7 +137,7 @@ async def read_records(
     )
 
 
-@router.get("/{key}", summary="Read one record by its primary key")
+@router.get("/{key}", summary="Read one record by its primary key", response_model=dict[str, Any])
 async def read_record(
     dataset_id: str,
     key: str,
@@ -130,11 +147,14 @@ async def read_record(
     purpose: Annotated[str | None, Query(description=PURPOSE_DOC, max_length=100)] = None,
     x_purpose: Annotated[str | None, Header(max_length=100)] = None,
     fields: Annotated[str | None, Query(description="comma-separated subset")] = None,
-) -> dict[str, Any]:
+) -> Response:
     req = _request(dataset_id, request, purpose, x_purpose, fields, None, None)
 
-    def one() -> dict[str, Any]:
-        with unit_of_work(hub) as session:
-            return flows.read_one(session, hub, req=req, key=key, actor=actor)
+    def one() -> str:
+        with read_session(hub) as session:
+            gated = _gate(session, req, actor)
+            record = flows.read_one(session, hub, req=gated, key=key, actor=actor)
+        return formats.dumps(record)
 
-    return await run_in_threadpool(one)
+    # serialized here, in the worker thread, rather than by FastAPI's encoder on the loop
+    return Response(await run_in_threadpool(one), media_type="application/json")

@@ -148,6 +148,9 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
     #: the client the row's calls come from (``next_row``)
     row_client: TestClient | None = None
+    #: the rate limiters' clock: a new minute per row, so buckets never depend on how fast
+    #: the rows run (the officer is the same subject in every row)
+    clock: float = 0.0
 
     def unique(self, prefix: str) -> str:
         return f"{prefix}-{next(self.counter)}"
@@ -159,6 +162,7 @@ class World:
         The officer stays ``ASKER``: the requests of ``self.requests`` are theirs.
         """
         n = next(self.counter)
+        self.clock += 60.0
         self.row_client = TestClient(self.client.app, client=(f"10.0.{n // 250}.{n % 250}", 5000))
         self.tokens = {
             role: self.issue(f"m-{role}-{n}", AGENCY, [role])
@@ -359,6 +363,7 @@ def world(contract_app: FastAPI):
 
     with TestClient(contract_app) as client:
         w = World(client, issue)
+        contract_app.state.limits.set_clock(lambda: w.clock)
         w.next_row()
         for owner, dataset_id in DATASETS.items():
             w.setup_call("POST", "/v1/datasets", 201, json=descriptor(dataset_id, OWNERS[owner]))
