@@ -12,23 +12,23 @@ ingest lock (``locks.py``) that died with the killed process, cleans it up.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors import registry
-from connectors.base import ConnectorContext
+from connectors.base import ConnectorContext, RawRow
 from connectors.descriptor import DatasetDescriptor, SourceSpec
 from connectors.validate import Rejected, RowValidator
 from hub.audit import service as audit
 from hub.audit.events import DatasetIngested, IngestFailed
 from hub.context import Actor
 from hub.crypto import FieldCipher, aad
-from hub.datasets import locks, service, tables
+from hub.datasets import locks, service, staging, tables
 from hub.datasets.models import Dataset, DatasetVersion, QuarantinedRow, VersionStatus
 from hub.db import session_scope, utcnow
 from hub.errors import Invalid
@@ -37,6 +37,8 @@ from hub.errors import Invalid
 KEEP_PREVIOUS = 1
 
 Progress = Callable[[int, int | None, str, int], None]
+#: how far the connector had read (done, total) when a batch was complete
+Reached = tuple[int, int | None]
 
 
 @dataclass
@@ -119,16 +121,62 @@ class _Job:
         )
         result.source = connector.describe()
         validator = RowValidator(descriptor.fields, descriptor.primary_key)
-        for batch in connector.batches(self.batch_size):
-            with session_scope(self.factory) as session:
-                valid, rejected = validator.validate(batch)
-                bad = {r.number for r in rejected}
-                numbers = [r.number for r in batch if r.number not in bad]
-                loader.load(session, valid, numbers, rejected, result)
-                _heartbeat(session, version_id, result)
-            if progress:
-                done, total = connector.progress()
-                progress(done, total, connector.unit, result.rows_read)
+        copy = self.factory.kw["bind"].dialect.name == "postgresql"
+        # each batch is validated and encrypted here while the writer thread stores the
+        # previous one; leaving the block waits for the writer, so a failure never races
+        # the cleanup in run()
+        with _Writer(self.factory, loader, result, progress, connector.unit) as writer:
+            for batch in connector.batches(self.batch_size):
+                prepared = loader.prepare(validator, batch, copy=copy)
+                writer.write(prepared, connector.progress())
+            writer.wait()
+
+
+class _Writer:
+    """Writes prepared batches in order, each in its own transaction, on one thread.
+
+    The thread waits on the database without the GIL, so the next batch is prepared
+    meanwhile; one batch at most is in its hands.
+    """
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        loader: _Loader,
+        result: IngestResult,
+        progress: Progress | None,
+        unit: str,
+    ) -> None:
+        self._factory, self._loader, self._result = factory, loader, result
+        self._progress, self._unit = progress, unit
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="ingest-writer")
+        self._last: Future[Reached] | None = None
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._thread.shutdown(wait=True, cancel_futures=True)
+
+    def write(self, batch: _Prepared, reached: Reached) -> None:
+        """Hand ``batch`` over once the previous one is committed."""
+        self.wait()
+        self._last = self._thread.submit(self._write, batch, reached)
+
+    def wait(self) -> None:
+        """Until the batch handed over last is committed; then report progress."""
+        if self._last is None:
+            return
+        done, total = self._last.result()
+        self._last = None
+        if self._progress:
+            self._progress(done, total, self._unit, self._result.rows_read)
+
+    def _write(self, batch: _Prepared, reached: Reached) -> Reached:
+        with session_scope(self._factory) as session:
+            self._loader.load(session, batch, self._result)
+            _heartbeat(session, self._loader.version_id, self._result)
+        return reached
 
 
 def _start(factory: sessionmaker[Session], dataset_id: str) -> tuple[int, DatasetDescriptor, str]:
@@ -185,6 +233,17 @@ def _clear_stale(session: Session, dataset: Dataset) -> None:
         version.error = "abandoned: the ingesting process stopped without finishing"
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A batch validated and encoded, ready for its transaction."""
+
+    valid: list[dict[str, Any]]
+    numbers: list[int]  # source row number of each valid row
+    keys: list[Any]  # stored key of each valid row, repeated keys included
+    rejected: list[Rejected]
+    staged: staging.Staged | None  # None when no row is valid
+
+
 @dataclass
 class _Loader:
     """Writes validated batches: PII encrypted, duplicates and bad rows quarantined."""
@@ -194,21 +253,24 @@ class _Loader:
     cipher: FieldCipher
     version_id: int
 
-    def load(
-        self,
-        session: Session,
-        valid: list[dict[str, Any]],
-        numbers: list[int],
-        rejected: list[Rejected],
-        result: IngestResult,
-    ) -> None:
-        result.rows_read += len(valid) + len(rejected)
-        rejected = list(rejected)
-        if valid:
-            encoded = tables.encode_rows(self.lay, valid, self.cipher)
-            inserted = set(session.scalars(self._insert(session), encoded).all())
-            if len(inserted) < len(valid):
-                rejected.extend(self._duplicates(valid, encoded, numbers, inserted))
+    def prepare(self, validator: RowValidator, batch: list[RawRow], *, copy: bool) -> _Prepared:
+        """The CPU work of a batch, done outside its transaction."""
+        valid, rejected = validator.validate(batch)
+        bad = {r.number for r in rejected}
+        numbers = [r.number for r in batch if r.number not in bad]
+        if not valid:
+            return _Prepared(valid, numbers, [], rejected, None)
+        encoded = tables.encode_rows(self.lay, valid, self.cipher)
+        staged = staging.stage(encoded, copy=copy)
+        return _Prepared(valid, numbers, encoded.keys, rejected, staged)
+
+    def load(self, session: Session, batch: _Prepared, result: IngestResult) -> None:
+        result.rows_read += len(batch.valid) + len(batch.rejected)
+        rejected = list(batch.rejected)
+        if batch.staged is not None:
+            inserted = staging.insert_new(session, self.table, batch.staged)
+            if len(inserted) < len(batch.valid):
+                rejected.extend(self._duplicates(batch, inserted))
             result.rows_written += len(inserted)
         if rejected:
             result.rows_rejected += len(rejected)
@@ -218,22 +280,10 @@ class _Loader:
                 {"row": r.number, "reason": r.reason} for r in rejected[:room]
             )
 
-    def _insert(self, session: Session) -> Any:
-        module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        key = self.table.c[self.lay.key_column]
-        return module.insert(self.table).on_conflict_do_nothing().returning(key)
-
-    def _duplicates(
-        self,
-        valid: Sequence[dict[str, Any]],
-        encoded: Sequence[dict[str, Any]],
-        numbers: Sequence[int],
-        inserted: set[Any],
-    ) -> list[Rejected]:
+    def _duplicates(self, batch: _Prepared, inserted: set[Any]) -> list[Rejected]:
         out, seen = [], set()
-        pk, key_column = self.lay.primary_key, self.lay.key_column
-        for number, row, stored in zip(numbers, valid, encoded, strict=True):
-            key = stored[key_column]
+        pk = self.lay.primary_key
+        for number, row, key in zip(batch.numbers, batch.valid, batch.keys, strict=True):
             if key in inserted and key not in seen:
                 seen.add(key)
                 continue

@@ -165,31 +165,49 @@ def from_text(kind: FieldType, text: str | None) -> Any:
     return text
 
 
-def row_keys(lay: Layout, rows: Sequence[dict[str, Any]], cipher: FieldCipher) -> list[str]:
-    """The stored key of each row: the key itself, or its blind index."""
-    texts = [to_text(r[lay.primary_key]) for r in rows]
-    if lay.encrypted(lay.primary_key):
-        return cipher.blind_column(lay.domain(lay.primary_key), texts)  # type: ignore[return-value]
-    return texts  # type: ignore[return-value]
+@dataclass(frozen=True)
+class Encoded:
+    """A batch as it is stored, column by column (table column name -> values)."""
+
+    columns: dict[str, list[Any]]
+    key_column: str
+
+    @property
+    def keys(self) -> list[Any]:
+        """The stored row keys, typed as the database returns them."""
+        return self.columns[self.key_column]
 
 
-def encode_rows(
-    lay: Layout, rows: Sequence[dict[str, Any]], cipher: FieldCipher
-) -> list[dict[str, Any]]:
-    """Validated rows -> what is inserted: PII encrypted, blind indexes added."""
-    keys = row_keys(lay, rows, cipher)
-    out = [dict(r) for r in rows]
+def encode_rows(lay: Layout, rows: Sequence[dict[str, Any]], cipher: FieldCipher) -> Encoded:
+    """Validated rows -> what is inserted, column by column: PII encrypted, indexes added."""
+    texts = _texts_of(lay, rows)
+    columns = {f.name: [r[f.name] for r in rows] for f in lay.fields if not lay.encrypted(f.name)}
+    for name, values in texts.items():
+        if lay.indexed(name):
+            columns[name + INDEX_SUFFIX] = cipher.blind_column(lay.domain(name), values)
+    # ciphertexts are bound to the row key's text; every field of a row shares it
+    pk = lay.primary_key
+    keys = columns[lay.key_column] if lay.encrypted(pk) else texts[pk]
+    bound = [str(k).encode() for k in keys]
+    for name, values in texts.items():
+        if lay.encrypted(name):
+            prefix = aad(lay.dataset, name, "")
+            columns[name] = cipher.encrypt_column(values, [prefix + k for k in bound])
+    return Encoded(columns, lay.key_column)
+
+
+def _texts_of(lay: Layout, rows: Sequence[dict[str, Any]]) -> dict[str, list[str | None]]:
+    """The canonical text of the fields that are encrypted, and of the primary key."""
+    out: dict[str, list[str | None]] = {}
     for f in lay.fields:
-        if not lay.encrypted(f.name):
-            continue
-        texts = [to_text(r[f.name]) for r in rows]
-        aads = [aad(lay.dataset, f.name, k) for k in keys]
-        for row, token in zip(out, cipher.encrypt_column(texts, aads), strict=True):
-            row[f.name] = token
-        if lay.indexed(f.name):
-            for row, index in zip(out, cipher.blind_column(lay.domain(f.name), texts), strict=True):
-                row[f.name + INDEX_SUFFIX] = index
+        if lay.encrypted(f.name) or f.name == lay.primary_key:
+            values = [r[f.name] for r in rows]
+            out[f.name] = values if f.type in _TEXT_TYPES else [to_text(v) for v in values]
     return out
+
+
+#: types whose validated values are already their canonical text (str or None)
+_TEXT_TYPES = frozenset({FieldType.string, FieldType.text})
 
 
 def decode_columns(
@@ -197,11 +215,13 @@ def decode_columns(
 ) -> dict[str, list[Any]]:
     """Selected columns -> typed plaintext values (only the fields asked for)."""
     out = {}
+    bound = [k.encode() for k in keys]
     for name, values in columns.items():
         if not lay.encrypted(name):
             out[name] = values
             continue
-        aads = [aad(lay.dataset, name, k) for k in keys]
+        prefix = aad(lay.dataset, name, "")
+        aads = [prefix + k for k in bound]
         kind = lay.by_name[name].type
         out[name] = [from_text(kind, t) for t in cipher.decrypt_column(values, aads)]
     return out
