@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,6 +38,11 @@ class DatasetSnapshot:
     version: DatasetVersion | None  # the current version when the snapshot was taken
     policy_version: int | None
     active_grants: int
+
+    @cached_property
+    def descriptor_key(self) -> str:
+        """The stored descriptor's canonical text: what its parsed form is cached by."""
+        return _canonical(self.dataset.descriptor)
 
 
 def load(session: Session, dataset_id: str, *, now: datetime | None = None) -> DatasetSnapshot:
@@ -96,10 +102,10 @@ class ParseCache:
         self._policies = _Lru(size)
         self._layouts = _Lru(size)
 
-    def descriptor(self, dataset: Dataset) -> DatasetDescriptor:
-        key = _canonical(dataset.descriptor)
+    def descriptor(self, snapshot: DatasetSnapshot) -> DatasetDescriptor:
+        stored = snapshot.dataset.descriptor
         return self._descriptors.get(
-            key, lambda: DatasetDescriptor.model_validate(dataset.descriptor)
+            snapshot.descriptor_key, lambda: DatasetDescriptor.model_validate(stored)
         )
 
     def policy(self, session: Session, snapshot: DatasetSnapshot) -> StoredPolicy | None:
@@ -107,11 +113,11 @@ class ParseCache:
         if number is None:
             return None
         dataset = snapshot.dataset
-        descriptor = self.descriptor(dataset)
+        descriptor = self.descriptor(snapshot)
         # numbers restart when a dataset is deleted and registered again (and SQLite may
         # reuse its pk): created_at tells the registrations apart. Policies are checked
         # against the descriptor, so a patched descriptor parses the policy again.
-        key = (dataset.pk, dataset.created_at, number, _canonical(dataset.descriptor))
+        key = (dataset.pk, dataset.created_at, number, snapshot.descriptor_key)
 
         def build() -> StoredPolicy:
             document = session.scalar(

@@ -81,7 +81,7 @@ def decide(
         purpose=req.purpose,
         now=now,
         extra_rules=extra,
-        field_order=state.parsed.descriptor(dataset).field_names,
+        field_order=state.parsed.descriptor(snapshot).field_names,
     )
     if decision.allowed:
         return decision
@@ -122,7 +122,7 @@ def _plan(
     version = service.resolve_version(session, dataset, snapshot.version, cursor_version)
     plan = service.make_plan(
         dataset=dataset,
-        descriptor=state.parsed.descriptor(dataset),
+        descriptor=state.parsed.descriptor(snapshot),
         version=version,
         layout=state.parsed.layout(dataset, version),
         decision=decision,
