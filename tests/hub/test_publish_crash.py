@@ -37,6 +37,15 @@ def crash_env(cli_env, tmp_path) -> dict[str, str]:
     return cli_env
 
 
+@pytest.fixture
+def publish_seconds(crash_env) -> float:
+    """How long a whole publication of this size takes here, process start included: the
+    kills are spread over it, so they catch runs in progress however fast the machine is."""
+    started = time.perf_counter()
+    run(crash_env, "publish", DATASET, "--target", "local")
+    return time.perf_counter() - started
+
+
 def _package(env: dict[str, str]) -> tuple[int, int]:
     """(published rows, source rows) of the package readers see; checks it is complete."""
     catalog = Path(env["CIVICHUB_DATA_DIR"]) / "catalog"
@@ -84,7 +93,9 @@ def _kill_during_publish(env: dict[str, str], delay: float) -> bool:
     return killed
 
 
-def test_kill_9_during_publish_leaves_the_previous_publication_whole(crash_env, tmp_path):
+def test_kill_9_during_publish_leaves_the_previous_publication_whole(
+    crash_env, publish_seconds, tmp_path
+):
     old_rows, old_in = _package(crash_env)
     assert old_in == ROWS
     synth.write_population(tmp_path / "population.csv", ROWS + 700, seed=2)  # new content
@@ -92,7 +103,7 @@ def test_kill_9_during_publish_leaves_the_previous_publication_whole(crash_env, 
     rng = random.Random(11)
     mid_run = 0  # kills that caught a run in progress (it stays `running` until the next)
     for _ in range(6):
-        _kill_during_publish(crash_env, rng.uniform(1.5, 5.0))
+        _kill_during_publish(crash_env, publish_seconds * rng.uniform(0.4, 0.95))
         rows, source_rows = _package(crash_env)
         # readers see a complete package: the old one, or the new one if it got that far
         assert source_rows in (ROWS, ROWS + 700)
