@@ -6,7 +6,7 @@ resolves the host again, checks each address and connects to the checked address
 neither a DNS answer that changes after the first check nor a redirect can lead the
 publisher (and its API token) into the hub's own network. Environment proxies are off:
 through a proxy the check would be meaningless. The address rules are the http
-connector's (``connectors.http_source.internal_kind``): one definition of "internal".
+connector's (``connectors.http_source.internal_address``): one definition of "internal".
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from catalog.ckan_errors import CkanConfigurationError, CkanServerError, CkanUnreachable
-from connectors.http_source import internal_kind
+from connectors.http_source import internal_address
 
 HINT = (
     "The hub does not send data to internal networks unless its operator allow-lists the "
@@ -60,15 +60,13 @@ def vetted_addresses(host: str, port: int, allowed: frozenset[str]) -> list[str]
     name = host.strip("[]").lower().rstrip(".")
     infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    if name in allowed:
-        return addresses
-    for address in addresses:
-        kind = internal_kind(address)
-        if kind and address not in allowed:
-            raise CkanConfigurationError(
-                f"refusing to connect to CKAN at {name!r}: it resolves to {address}, a {kind} "
-                f"address. {HINT}"
-            )
+    refused = internal_address(name, addresses, allowed)
+    if refused:
+        address, kind = refused
+        raise CkanConfigurationError(
+            f"refusing to connect to CKAN at {name!r}: it resolves to {address}, a {kind} "
+            f"address. {HINT}"
+        )
     return addresses
 
 

@@ -12,9 +12,11 @@ hub's own network. Internal agency hosts must be allow-listed by the hub operato
 from __future__ import annotations
 
 import email.utils
+import functools
 import ipaddress
 import json
 import socket
+import ssl
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -132,7 +134,7 @@ class HttpConnector(Connector):
         headers = {k: self.context.expand(v) for k, v in self.options.headers.items()}
         headers.setdefault("User-Agent", _USER_AGENT)
         return httpx.Client(
-            transport=_GuardedTransport(self.context.allowed_private_hosts),
+            transport=GuardedTransport(self.context.allowed_private_hosts),
             headers=headers,
             timeout=self.options.timeout,
             follow_redirects=True,  # safe: every hop connects through the guard
@@ -383,15 +385,23 @@ def _check_web_url(url: str, *, error: type[Exception]) -> str:
 # -- SSRF guard ---------------------------------------------------------------------------
 
 
-class _GuardedTransport(httpx.HTTPTransport):
+class GuardedTransport(httpx.HTTPTransport):
+    """An httpx transport that connects only to addresses ``vetted_addresses`` accepts
+    (the HTTP connector and the hub's JWKS fetcher both use it)."""
+
     def __init__(self, allowed_hosts: frozenset[str]) -> None:
-        super().__init__(trust_env=False)
+        super().__init__(verify=_ssl_context(), trust_env=False)
         # httpx has no public hook for name resolution; giving the pool our network
         # backend is the one place where the address we check is the address we connect to
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
-            network_backend=_GuardedBackend(allowed_hosts),
+            ssl_context=_ssl_context(), network_backend=_GuardedBackend(allowed_hosts)
         )
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """Loading the CA bundle is slow; one context serves every fetch (client side only)."""
+    return httpx.create_ssl_context(trust_env=False)
 
 
 class _GuardedBackend(httpcore.SyncBackend):
@@ -425,17 +435,28 @@ def vetted_addresses(host: str, port: int, allowed: set[str] | frozenset[str]) -
         # retried like any other connection failure: DNS hiccups are transient
         raise httpcore.ConnectError(f"cannot resolve host {name!r}: {exc.strerror}") from exc
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    refused = internal_address(name, addresses, allowed)
+    if refused:
+        address, kind = refused
+        raise SourceError(
+            f"refusing to connect to {name!r}: it resolves to {address}, a {kind} address. "
+            "The hub does not fetch from internal networks unless its operator allow-lists "
+            "the host (allowed private hosts)"
+        )
+    return addresses
+
+
+def internal_address(
+    name: str, addresses: Sequence[str], allowed: set[str] | frozenset[str]
+) -> tuple[str, str] | None:
+    """(address, kind) of the first internal address of ``name`` not allow-listed, if any."""
     if name in allowed:
-        return addresses
+        return None
     for address in addresses:
         kind = internal_kind(address)
         if kind and address not in allowed:
-            raise SourceError(
-                f"refusing to connect to {name!r}: it resolves to {address}, a {kind} address. "
-                "The hub does not fetch from internal networks unless its operator allow-lists "
-                "the host (allowed private hosts)"
-            )
-    return addresses
+            return address, kind
+    return None
 
 
 def internal_kind(address: str) -> str | None:

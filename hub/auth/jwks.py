@@ -25,25 +25,22 @@ from its type, never from the token, so a public key can never be used as an HMA
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import math
 import re
-import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpcore
 import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from connectors.errors import ConnectorsError
-from connectors.http_source import vetted_addresses
+from connectors.http_source import GuardedTransport
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -221,7 +218,7 @@ def fetch_jwks(url: str, *, timeout: float, allowed_private_hosts: frozenset[str
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise JwksError(f"JWKS url must be http:// or https://, not {url!r}")
     client = httpx.Client(
-        transport=_GuardedTransport(allowed_private_hosts),
+        transport=GuardedTransport(allowed_private_hosts),
         timeout=timeout,
         follow_redirects=False,
         trust_env=False,
@@ -294,41 +291,3 @@ def _verification_key(jwk: Any) -> VerificationKey:
     if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS:
         raise ValueError(f"{kid}: RSA key of {key.key_size} bits is too small")
     return VerificationKey(kid, algorithm, key)
-
-
-# -- SSRF guard (the address checked is the address connected to) ------------------------
-
-
-class _GuardedTransport(httpx.HTTPTransport):
-    def __init__(self, allowed_hosts: frozenset[str]) -> None:
-        super().__init__(verify=_ssl_context(), trust_env=False)
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=_ssl_context(), network_backend=_GuardedBackend(allowed_hosts)
-        )
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """Loading the CA bundle is slow; one context serves every fetch (client side only)."""
-    return httpx.create_ssl_context(trust_env=False)
-
-
-class _GuardedBackend(httpcore.SyncBackend):
-    def __init__(self, allowed_hosts: frozenset[str]) -> None:
-        self._allowed = {h.strip("[]").lower() for h in allowed_hosts}
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.NetworkStream:
-        error: httpcore.ConnectError | None = None
-        for address in vetted_addresses(host, port, self._allowed):
-            try:
-                return super().connect_tcp(address, port, timeout, local_address, socket_options)
-            except httpcore.ConnectError as exc:
-                error = exc
-        raise error or httpcore.ConnectError(f"no address for {host!r}")
