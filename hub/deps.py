@@ -7,8 +7,7 @@ and fails on any route that has neither, so a new endpoint cannot ship unguarded
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,6 +17,7 @@ from hub import limits
 from hub.context import Actor
 from hub.datasets import service as datasets
 from hub.datasets.models import Dataset
+from hub.db import session_scope
 from hub.errors import Forbidden, Unauthorized
 from hub.state import HubState
 from policies.decision import Action, Resource
@@ -60,33 +60,15 @@ def public(request: Request) -> None:
 Public = Depends(public)
 
 
-@contextmanager
-def unit_of_work(hub: HubState) -> Iterator[Session]:
+def unit_of_work(hub: HubState) -> AbstractContextManager[Session]:
     """The request's transaction: the route commits by leaving the block normally."""
-    session = hub.sessions()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    return session_scope(hub.sessions)
 
 
-@contextmanager
-def read_session(hub: HubState) -> Iterator[Session]:
+def read_session(hub: HubState) -> AbstractContextManager[Session]:
     """A session for a read that writes nothing itself (its audit entry goes through
     ``hub.audit_writer``): autocommit on PostgreSQL (``HubState.reads``)."""
-    session = hub.reads()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    return session_scope(hub.reads)
 
 
 def check(principal: Principal, action: Action, resource: Resource | None) -> None:

@@ -8,7 +8,7 @@ audit entry commit together, or neither does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,64 +35,57 @@ def append(session: Session, event: AuditEvent) -> None:
 
 
 def append_many(session: Session, events: Sequence[AuditEvent]) -> list[int]:
-    """Append entries in order in the caller's transaction; returns their sequence numbers.
+    """Append entries in order in the caller's transaction; their sequence numbers.
 
-    One lock, one chain-head read and one statement per table for the whole batch: this is
-    what ``hub.audit.writer`` uses to commit the entries of concurrent reads together.
+    One lock, one chain-head read and one statement per table for the whole batch.
     """
-    try:
-        return _append_many(session, events)
-    except sa.exc.SQLAlchemyError as exc:
-        # fail closed: no audit entry, no data
-        raise AuditUnavailable(
-            "the audit log could not be written, so the request was not carried out"
-        ) from exc
-
-
-def _append_many(session: Session, events: Sequence[AuditEvent]) -> list[int]:
-    if not events:
-        return []
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-    last = session.execute(
-        sa.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last.seq, last.hash) if last else (0, chain.GENESIS)
-    at = utcnow()
-    entries = []
-    for event in events:
-        seq += 1
-        content = _content(seq, at, event, prev)
-        prev = content["hash"] = chain.entry_hash(content)
-        entries.append(content)
-    session.execute(_INSERT_ENTRIES, entries)  # Core: the ORM's bulk path costs more here
-    _insert_subjects(session, entries, postgres=postgres)
-    _checkpoints(session, entries)
-    return [e["seq"] for e in entries]
+    return _fail_closed(_append, session, events, commit=False)
 
 
 def commit_many(session: Session, events: Sequence[AuditEvent]) -> list[int]:
-    """Append ``events`` and commit, in a session of their own (the group writer's).
+    """Append ``events`` and commit, in a session of their own (the group writer's)."""
+    return _fail_closed(_append, session, events, commit=True)
 
-    On PostgreSQL the whole append is two round trips (lock and chain head; then the rows
-    and the commit) in psycopg's pipeline mode instead of six, because the advisory lock is
-    held throughout and every round trip inside it is a wait for every appender of the
-    deployment. Same rows, same chain, same checkpoints as ``append_many``.
-    """
+
+def _fail_closed(
+    append: Callable[..., list[int]], session: Session, events: Sequence[AuditEvent], **kw: Any
+) -> list[int]:
     try:
-        if session.get_bind().dialect.name != "postgresql":
-            seqs = _append_many(session, events)
-            session.commit()
-            return seqs
-        return _commit_pipelined(session, events)
+        return append(session, events, **kw) if events else []
     except (sa.exc.SQLAlchemyError, psycopg.Error) as exc:
+        # no audit entry, no data
         raise AuditUnavailable(
             "the audit log could not be written, so the request was not carried out"
         ) from exc
 
 
-def _commit_pipelined(session: Session, events: Sequence[AuditEvent]) -> list[int]:
+def _append(session: Session, events: Sequence[AuditEvent], *, commit: bool) -> list[int]:
+    if session.get_bind().dialect.name == "postgresql":
+        return _append_postgres(session, events, commit=commit)
+    # SQLite: the transaction began IMMEDIATE, so this session is the only writer
+    last = session.execute(
+        sa.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    entries = _chain(tuple(last) if last else None, events)
+    session.execute(_INSERT_ENTRIES, entries)  # Core: the ORM's bulk path costs more here
+    seqs, subjects = _subject_rows(entries)
+    if subjects:
+        session.execute(
+            sa.insert(AuditSubject),
+            [{"seq": q, "subject": s} for q, s in zip(seqs, subjects, strict=True)],
+        )
+    for row in _checkpoint_rows(session, entries):
+        session.execute(sa.insert(AuditCheckpoint), dict(zip(_CHECKPOINT, row, strict=True)))
+    if commit:
+        session.commit()
+    return [e["seq"] for e in entries]
+
+
+def _append_postgres(session: Session, events: Sequence[AuditEvent], *, commit: bool) -> list[int]:
+    """Two round trips in psycopg's pipeline mode (lock and chain head; then the rows, and
+    the commit if asked) instead of six: the advisory lock is held throughout, and every
+    round trip inside it is a wait for every appender of the deployment."""
+    session.flush()  # the caller's pending changes go first, as any statement would send them
     raw = session.connection().connection.driver_connection
     with raw.pipeline():
         cursor = raw.cursor()
@@ -101,7 +94,26 @@ def _commit_pipelined(session: Session, events: Sequence[AuditEvent]) -> list[in
         # sees every entry committed before, however long the lock took
         cursor.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         last = cursor.fetchone()
-    seq, prev = (last[0], last[1]) if last else (0, chain.GENESIS)
+    entries = _chain(last, events)
+    with raw.pipeline():
+        cursor.executemany(_PG_INSERT_ENTRY, [_pg_row(e) for e in entries])
+        seqs, subjects = _subject_rows(entries)
+        if subjects:
+            # an export batch names thousands of records: two array parameters instead of
+            # thousands of parameter sets (which cost more than the rest of the batch)
+            cursor.execute(_PG_INSERT_SUBJECTS, (seqs, subjects))
+        for row in _checkpoint_rows(session, entries):
+            cursor.execute(_PG_INSERT_CHECKPOINT, row)
+        if commit:
+            raw.commit()
+    if commit:
+        session.commit()  # nothing left to send: closes SQLAlchemy's side of the transaction
+    return [e["seq"] for e in entries]
+
+
+def _chain(last: tuple[int, str] | None, events: Sequence[AuditEvent]) -> list[dict[str, Any]]:
+    """The entries of ``events``, chained after ``last`` (seq, hash), or from genesis."""
+    seq, prev = last if last else (0, chain.GENESIS)
     at = utcnow()
     entries = []
     for event in events:
@@ -109,40 +121,18 @@ def _commit_pipelined(session: Session, events: Sequence[AuditEvent]) -> list[in
         content = _content(seq, at, event, prev)
         prev = content["hash"] = chain.entry_hash(content)
         entries.append(content)
+    return entries
+
+
+def _checkpoint_rows(session: Session, entries: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+    """(seq, hash, at, kid, signature) for the entries due a signed checkpoint."""
     signer: CheckpointSigner | None = session.info.get(SIGNER)
-    with raw.pipeline():
-        cursor.executemany(_PG_INSERT_ENTRY, [_pg_row(e) for e in entries])
-        seqs, subjects = _subject_rows(entries)
-        if subjects:
-            cursor.execute(_PG_INSERT_SUBJECTS, (seqs, subjects))
-        for entry in entries:
-            if signer is not None and entry["seq"] % signer.every == 0:
-                kid, signature = signer.sign(entry["seq"], entry["hash"])
-                cursor.execute(
-                    _PG_INSERT_CHECKPOINT, (entry["seq"], entry["hash"], at, kid, signature)
-                )
-        raw.commit()
-    session.commit()  # nothing left to send: keeps SQLAlchemy's view of the session right
-    return [e["seq"] for e in entries]
-
-
-_JSON_COLUMNS = {"fields", "record_keys", "detail"}
-_PG_INSERT_ENTRY = (
-    f"INSERT INTO audit_log ({', '.join((*chain.CONTENT, 'hash'))}) "
-    f"VALUES ({', '.join(['%s'] * (len(chain.CONTENT) + 1))})"
-)
-_PG_INSERT_SUBJECTS = (
-    "INSERT INTO audit_subjects (seq, subject) SELECT * FROM unnest(%s::integer[], %s::varchar[])"
-)
-_PG_INSERT_CHECKPOINT = (
-    "INSERT INTO audit_checkpoints (seq, hash, at, kid, signature) VALUES (%s, %s, %s, %s, %s)"
-)
-
-
-def _pg_row(entry: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(
-        Jsonb(entry[k]) if k in _JSON_COLUMNS else entry[k] for k in (*chain.CONTENT, "hash")
-    )
+    if signer is None:
+        return
+    for entry in entries:
+        if entry["seq"] % signer.every == 0:
+            kid, signature = signer.sign(entry["seq"], entry["hash"])
+            yield entry["seq"], entry["hash"], entry["at"], kid, signature
 
 
 def _subject_rows(entries: list[dict[str, Any]]) -> tuple[list[int], list[str]]:
@@ -176,45 +166,24 @@ def _content(seq: int, at: datetime, event: AuditEvent, prev_hash: str) -> dict[
     }
 
 
-def _insert_subjects(session: Session, entries: list[dict[str, Any]], *, postgres: bool) -> None:
-    seqs, subjects = _subject_rows(entries)
-    if not subjects:
-        return
-    if postgres:
-        # an export batch names thousands of records: two array parameters instead of
-        # thousands of parameter sets (which cost more than the rest of the batch)
-        session.execute(_UNNEST_SUBJECTS, {"seqs": seqs, "subjects": subjects})
-    else:
-        session.execute(
-            sa.insert(AuditSubject),
-            [{"seq": q, "subject": s} for q, s in zip(seqs, subjects, strict=True)],
-        )
+def _pg_row(entry: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(Jsonb(entry[k]) if k in _JSON_COLUMNS else entry[k] for k in _ENTRY_COLUMNS)
 
 
+_ENTRY_COLUMNS = (*chain.CONTENT, "hash")
+_JSON_COLUMNS = {"fields", "record_keys", "detail"}
+_CHECKPOINT = ("seq", "hash", "at", "kid", "signature")
 _INSERT_ENTRIES = sa.insert(AuditEntry.__table__)
-_UNNEST_SUBJECTS = sa.text(
-    "INSERT INTO audit_subjects (seq, subject) "
-    "SELECT * FROM unnest(CAST(:seqs AS integer[]), CAST(:subjects AS varchar[]))"
+_PG_INSERT_ENTRY = (
+    f"INSERT INTO audit_log ({', '.join(_ENTRY_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(_ENTRY_COLUMNS))})"
 )
-
-
-def _checkpoints(session: Session, entries: list[dict[str, Any]]) -> None:
-    signer: CheckpointSigner | None = session.info.get(SIGNER)
-    if signer is None:
-        return
-    for entry in entries:
-        if entry["seq"] % signer.every == 0:
-            kid, signature = signer.sign(entry["seq"], entry["hash"])
-            session.add(
-                AuditCheckpoint(
-                    seq=entry["seq"],
-                    hash=entry["hash"],
-                    at=entry["at"],
-                    kid=kid,
-                    signature=signature,
-                )
-            )
-    session.flush()
+_PG_INSERT_SUBJECTS = (
+    "INSERT INTO audit_subjects (seq, subject) SELECT * FROM unnest(%s::integer[], %s::varchar[])"
+)
+_PG_INSERT_CHECKPOINT = (
+    f"INSERT INTO audit_checkpoints ({', '.join(_CHECKPOINT)}) VALUES (%s, %s, %s, %s, %s)"
+)
 
 
 def as_dict(entry: AuditEntry) -> dict:
