@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +29,7 @@ import jwt
 from hub.auth.jwks import EXTERNAL_ALGORITHMS, TrustedIssuers
 from hub.auth.keys import ALGORITHM, Keyring
 from hub.errors import BadRequest, Unauthorized
+from hub.lru import Lru
 from policies.principal import Principal, Role, Scope, split_list
 
 log = logging.getLogger(__name__)
@@ -195,27 +194,24 @@ class _VerifiedTokens:
     A hit still checks the time window (``exp``, ``nbf``) now, and that the key which
     verified the token is still the one the header's issuer and ``kid`` resolve to: a key
     withdrawn from the keyring or from a trusted JWKS refuses its tokens as before.
-    Bounded; entries go at expiry or when the table is full (oldest first).
+    Bounded; entries go at expiry or when the table is full (least recently used first).
     """
 
     SIZE = 10_000
 
     def __init__(self, leeway: int):
         self._leeway = leeway
-        self._items: OrderedDict[str, _Verified] = OrderedDict()
-        self._mutex = threading.Lock()
+        self._items: Lru[_Verified] = Lru(self.SIZE)
 
     def get(
         self, token: str, key_for: Callable[[str, Mapping[str, Any]], tuple[Any, str]]
     ) -> Principal | None:
-        with self._mutex:
-            item = self._items.get(token)
+        item = self._items.get(token)
         if item is None:
             return None
         now = time.time()
         if not item.nbf - self._leeway <= now < item.exp + self._leeway:
-            with self._mutex:
-                self._items.pop(token, None)
+            self._items.pop(token)
             return None  # verified again in full, which says why it is refused
         if key_for(item.issuer, item.header)[0] is not item.key:
             return None
@@ -232,10 +228,7 @@ class _VerifiedTokens:
     ) -> None:
         nbf = float(claims.get("nbf", claims["iat"]))
         item = _Verified(principal, float(claims["exp"]), nbf, key, dict(header), issuer)
-        with self._mutex:
-            self._items[token] = item
-            while len(self._items) > self.SIZE:
-                self._items.popitem(last=False)
+        self._items.put(token, item)
 
 
 def _unverified_issuer(token: str) -> str:

@@ -12,9 +12,6 @@ served stale: a new policy has a new number, a patched descriptor new content.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -29,6 +26,7 @@ from hub.access.service import StoredPolicy
 from hub.datasets import tables
 from hub.datasets.models import Dataset, DatasetVersion
 from hub.errors import NotFound
+from hub.lru import Lru
 from policies.model import policy_from_dict
 
 
@@ -72,25 +70,6 @@ def load(session: Session, dataset_id: str, *, now: datetime | None = None) -> D
     return DatasetSnapshot(row[0], row[1], row[2], int(row[3] or 0))
 
 
-class _Lru:
-    def __init__(self, size: int):
-        self._size = size
-        self._items: OrderedDict[Any, Any] = OrderedDict()
-        self._mutex = threading.Lock()
-
-    def get(self, key: Any, build: Callable[[], Any]) -> Any:
-        with self._mutex:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = build()  # outside the lock: building may query or take milliseconds
-        with self._mutex:
-            self._items[key] = value
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return value
-
-
 class ParseCache:
     """Parsed descriptors, policies and layouts for the read path, per process, bounded.
 
@@ -98,13 +77,13 @@ class ParseCache:
     """
 
     def __init__(self, size: int = 256):
-        self._descriptors = _Lru(size)
-        self._policies = _Lru(size)
-        self._layouts = _Lru(size)
+        self._descriptors: Lru[DatasetDescriptor] = Lru(size)
+        self._policies: Lru[StoredPolicy] = Lru(size)
+        self._layouts: Lru[tables.Layout] = Lru(size)
 
     def descriptor(self, snapshot: DatasetSnapshot) -> DatasetDescriptor:
         stored = snapshot.dataset.descriptor
-        return self._descriptors.get(
+        return self._descriptors.get_or_build(
             snapshot.descriptor_key, lambda: DatasetDescriptor.model_validate(stored)
         )
 
@@ -127,12 +106,12 @@ class ParseCache:
             )
             return StoredPolicy(policy_from_dict(document, descriptor=descriptor), number)
 
-        return self._policies.get(key, build)
+        return self._policies.get_or_build(key, build)
 
     def layout(self, dataset: Dataset, version: DatasetVersion) -> tables.Layout:
         # everything the layout is made of, so no reused id can pick up another's layout
         key = (dataset.id, dataset.primary_key, _canonical(version.fields))
-        return self._layouts.get(
+        return self._layouts.get_or_build(
             key, lambda: tables.layout(dataset.id, version.fields, dataset.primary_key)
         )
 
