@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -163,6 +165,33 @@ def run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Compl
     if check and result.returncode != 0:
         pytest.fail(f"civichub {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
     return result
+
+
+def timed_run(env: dict[str, str], *args: str) -> float:
+    """Seconds a whole ``civichub ARGS`` takes here, process start included."""
+    started = time.perf_counter()
+    run(env, *args)
+    return time.perf_counter() - started
+
+
+def kill_9_after(env: dict[str, str], delay: float, *args: str) -> bool:
+    """Start ``civichub ARGS``, SIGKILL it after ``delay`` s; whether it was still running.
+
+    Crash tests spread ``delay`` over a measured run (``timed_run``) rather than fixed
+    seconds, so the kills land mid-run however fast the machine or the code is."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hub", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(delay)
+    killed = proc.poll() is None
+    if killed:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    return killed
 
 
 @pytest.fixture

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import csv
-import os
 import random
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 import sqlalchemy as sa
 
 from hub.demo import synth
-from tests.hub.conftest import EXAMPLES, run
+from tests.hub.conftest import EXAMPLES, kill_9_after, run, timed_run
 
 ROWS = 20_000
 
@@ -52,27 +47,23 @@ def _state(env: dict[str, str]) -> tuple[int, int, list[str]]:
     return current.number, rows, list(statuses)
 
 
-def _kill_during_ingest(env: dict[str, str], delay: float) -> bool:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hub", "ingest", "population-registry", "--batch-size", "500"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(delay)
-    killed = proc.poll() is None
-    if killed:
-        os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=60)
-    return killed
+INGEST = ("ingest", "population-registry", "--batch-size", "500")
 
 
-def test_kill_9_during_ingest_leaves_the_previous_version_whole(crash_env, tmp_path):
+@pytest.fixture
+def ingest_seconds(crash_env) -> float:
+    """A whole ingest of this size here (the same rows again: a new, equal version)."""
+    return timed_run(crash_env, *INGEST)
+
+
+def test_kill_9_during_ingest_leaves_the_previous_version_whole(
+    crash_env, ingest_seconds, tmp_path
+):
     rng = random.Random(7)
     synth.write_population(tmp_path / "population.csv", ROWS + 500, seed=2)  # new content
     kills = 0
     for _ in range(3):
-        kills += _kill_during_ingest(crash_env, rng.uniform(1.0, 3.0))
+        kills += kill_9_after(crash_env, ingest_seconds * rng.uniform(0.3, 0.9), *INGEST)
         number, rows, statuses = _state(crash_env)
         # readers see a complete version: the old one, or the new one if it finished
         assert rows in (ROWS, ROWS + 500), (number, rows, statuses)

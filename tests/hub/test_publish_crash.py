@@ -4,12 +4,7 @@ open API keeps serving a complete publication, the audit chain verifies, a rerun
 from __future__ import annotations
 
 import hashlib
-import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +12,7 @@ import sqlalchemy as sa
 
 from catalog.package import read_package
 from hub.demo import synth
-from tests.hub.conftest import EXAMPLES, ROOT, run
+from tests.hub.conftest import EXAMPLES, kill_9_after, run, timed_run
 
 DATASET = "population-registry"
 ROWS = 20_000
@@ -37,13 +32,13 @@ def crash_env(cli_env, tmp_path) -> dict[str, str]:
     return cli_env
 
 
+PUBLISH = ("publish", DATASET, "--target", "local")
+
+
 @pytest.fixture
 def publish_seconds(crash_env) -> float:
-    """How long a whole publication of this size takes here, process start included: the
-    kills are spread over it, so they catch runs in progress however fast the machine is."""
-    started = time.perf_counter()
-    run(crash_env, "publish", DATASET, "--target", "local")
-    return time.perf_counter() - started
+    """A whole publication of this size here (the same version again)."""
+    return timed_run(crash_env, *PUBLISH)
 
 
 def _package(env: dict[str, str]) -> tuple[int, int]:
@@ -77,22 +72,6 @@ def _served(env: dict[str, str]) -> tuple[int, list[str], set[str]]:
     return newest.rows, [r.status for r in runs], tables - known
 
 
-def _kill_during_publish(env: dict[str, str], delay: float) -> bool:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hub", "publish", DATASET, "--target", "local"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(delay)
-    killed = proc.poll() is None
-    if killed:
-        os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=60)
-    return killed
-
-
 def test_kill_9_during_publish_leaves_the_previous_publication_whole(
     crash_env, publish_seconds, tmp_path
 ):
@@ -103,7 +82,7 @@ def test_kill_9_during_publish_leaves_the_previous_publication_whole(
     rng = random.Random(11)
     mid_run = 0  # kills that caught a run in progress (it stays `running` until the next)
     for _ in range(6):
-        _kill_during_publish(crash_env, publish_seconds * rng.uniform(0.4, 0.95))
+        kill_9_after(crash_env, publish_seconds * rng.uniform(0.4, 0.95), *PUBLISH)
         rows, source_rows = _package(crash_env)
         # readers see a complete package: the old one, or the new one if it got that far
         assert source_rows in (ROWS, ROWS + 700)
