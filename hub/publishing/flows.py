@@ -27,17 +27,14 @@ audit entry (``PublicationPreviewed``): it read every row.
 
 from __future__ import annotations
 
-import csv
 import logging
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.deidentify import (
     Columns,
@@ -49,10 +46,10 @@ from catalog.deidentify import (
     plan_deidentification,
 )
 from catalog.errors import EmptyDataset, NotPublishable, OutputCheckFailed
-from catalog.gate import ResidualGate, cell_text, tolerances
+from catalog.gate import ResidualGate, tolerances
 from catalog.hierarchies import check_quasi_identifier
 from catalog.package import DATA_FILE, META_FILE, PackageWriter, hub_version, table_schema
-from catalog.report import DeidReport, Role
+from catalog.report import Role
 from catalog.risk import ClassCounter
 from connectors.descriptor import DatasetDescriptor
 from hub.audit import service as audit
@@ -63,9 +60,8 @@ from hub.datasets import service as datasets
 from hub.datasets.models import Agency
 from hub.db import session_scope
 from hub.errors import problem_for
-from hub.publishing import service
+from hub.publishing import service, targets
 from hub.publishing.service import Target
-from hub.settings import Settings
 from hub.state import HubState
 
 if TYPE_CHECKING:  # catalog.ckan imports ckanapi: loaded when CKAN is the target
@@ -78,17 +74,6 @@ KEY = "__key"  # the stored row key rides along in each batch (never personal pl
 #: (stage, done, total): stages read, plan, apply, gate, write, switch
 Progress = Callable[[str, int, int | None], None]
 Sink = Callable[[Columns], None]
-
-_DATASTORE = {
-    "string": "text",
-    "integer": "int",
-    "number": "numeric",
-    "boolean": "bool",
-    "date": "date",
-    "datetime": "timestamp",
-}
-#: descriptor licence codes -> the ids of CKAN's default licence list
-_CKAN_LICENSES = {"cc-by-4.0": "cc-by", "cc-by-sa-4.0": "cc-by-sa", "cc0-1.0": "cc-zero"}
 
 
 @dataclass(frozen=True)
@@ -154,7 +139,7 @@ def publish(
             return job.dry_run()
         # a bad CKAN URL or token, or a CKAN that does not answer, stops the run before
         # any row is read
-        publisher = _publisher(state.settings) if target is Target.ckan else None
+        publisher = targets.ckan_publisher(state.settings) if target is Target.ckan else None
         try:
             return job.run(publisher)
         finally:
@@ -197,23 +182,6 @@ def _preflight(descriptor: DatasetDescriptor, options: DeidOptions) -> None:
     field_roles(descriptor, options)
     for name in descriptor.open_data.quasi_identifiers:
         check_quasi_identifier(descriptor.field(name))
-
-
-def _publisher(settings: Settings) -> CkanPublisher:
-    from catalog.ckan import CkanPublisher
-
-    assert settings.ckan_url  # resolve_target refused ckan without it
-    publisher = CkanPublisher(
-        settings.ckan_url,
-        settings.ckan_api_token or "",
-        allowed_private_hosts=settings.private_hosts_allowed,
-    )
-    try:
-        publisher.call("status_show", {})
-    except BaseException:
-        publisher.close()
-        raise
-    return publisher
 
 
 @dataclass
@@ -341,7 +309,7 @@ class _Job:
 
     def _to_local(self, plan: Plan, table: sa.Table, run_id: int) -> str:
         catalog_dir = self.state.settings.catalog_dir
-        opened = _OpenWriter(self.state.sessions, table)
+        opened = targets.OpenWriter(self.state.sessions, table)
         with PackageWriter(catalog_dir, self.source.descriptor, plan) as writer:
             gate = self._apply(plan, [writer.write, opened.write])
             self.report["residual_scan"] = gate.summary()
@@ -366,10 +334,10 @@ class _Job:
         return str(path)
 
     def _to_ckan(self, plan: Plan, table: sa.Table, publisher: CkanPublisher) -> str:
-        opened = _OpenWriter(self.state.sessions, table)
+        opened = targets.OpenWriter(self.state.sessions, table)
         with tempfile.TemporaryDirectory(prefix="civichub-publish-") as tmp:
             csv_path = Path(tmp) / f"{self.dataset_id}.csv"
-            with _CsvFile(csv_path, plan.output_fields) as out:
+            with targets.CsvFile(csv_path, plan.output_fields) as out:
                 gate = self._apply(plan, [out.write, opened.write])
             self.report["residual_scan"] = gate.summary()
             self.progress("write", 0, None)
@@ -479,6 +447,17 @@ class _Job:
             report=self.report,
         )
 
+    def _ckan_publication(self, plan: Plan, csv_path: Path, table: sa.Table) -> CkanPublication:
+        return targets.ckan_publication(
+            self.source.descriptor,
+            agency_title=self.source.agency_title,
+            version=self.source.version,
+            rep=plan.report,
+            report=self.report,
+            csv_path=csv_path,
+            batches=service.column_batches(self.state.sessions, table, size=self.batch_size),
+        )
+
     def _audit_preview(self, *, decision: str, detail: dict[str, Any]) -> None:
         with session_scope(self.state.sessions) as session:
             audit.append(
@@ -496,32 +475,6 @@ class _Job:
                 ),
             )
 
-    def _ckan_publication(self, plan: Plan, csv_path: Path, table: sa.Table) -> CkanPublication:
-        from catalog.ckan import CkanPublication, DataField
-
-        d, meta = self.source.descriptor, self.report["meta"]
-        return CkanPublication(
-            agency_code=d.agency,
-            agency_title=self.source.agency_title,
-            dataset_id=d.id,
-            title=d.title,
-            notes=_notes(d, plan.report),
-            license_id=_CKAN_LICENSES.get(meta["license"], meta["license"]),
-            csv_path=csv_path,
-            fields=[
-                DataField(
-                    f["name"],
-                    _DATASTORE[f["type"]],
-                    f.get("title") or f["name"],
-                    f.get("description", ""),
-                )
-                for f in self.report["schema"]
-            ],
-            batches=service.column_batches(self.state.sessions, table, size=self.batch_size),
-            tags=meta["tags"],
-            extras=_extras(self.source, plan.report, self.report),
-        )
-
 
 def _message(exc: BaseException) -> str:
     """What the publication record says went wrong (the hub's one-line ``detail``)."""
@@ -531,73 +484,3 @@ def _message(exc: BaseException) -> str:
     if problem.slug == "internal":
         return f"{type(exc).__name__}: {exc}"[:2000]
     return problem.detail
-
-
-def _notes(descriptor: DatasetDescriptor, rep: DeidReport) -> str:
-    qis = ", ".join(f"{name} ({g['label']})" for name, g in rep.generalization.items()) or "none"
-    return (
-        f"{(descriptor.description or descriptor.title).strip()}\n\n"
-        "De-identified open version published by the Civic Data Hub: direct identifiers "
-        "and free text are removed, the quasi-identifiers are generalized "
-        f"({qis}) until every combination of them occurs at least {rep.k_requested} "
-        f"times, and {rep.rows_suppressed} of {rep.rows_in} rows that would stand out are "
-        "left out. An automatic scan found no personal data in the result."
-    )
-
-
-def _extras(source: Source, rep: DeidReport, report: dict[str, Any]) -> dict[str, str]:
-    meta = report["meta"]
-    extras = {
-        "k": str(rep.k_achieved),
-        "k_requested": str(rep.k_requested),
-        "rows": str(rep.rows_out),
-        "suppressed_rows": str(rep.rows_suppressed),
-        "max_risk": f"{rep.risk.max_prosecutor:.6f}",
-        "avg_risk": f"{rep.risk.avg_prosecutor:.6f}",
-        "generalization": "; ".join(f"{n}: {g['label']}" for n, g in rep.generalization.items()),
-        "source_agency": source.descriptor.agency,
-        "source_version": str(source.version),
-        "hub_version": str(report["hub_version"]),
-        "update_frequency": meta["update_frequency"] or "irregular",
-        "residual_pii_findings": str(report["residual_scan"]["findings"]),
-    }
-    if rep.l_requested:
-        extras["l_diversity"] = str(min(rep.l_achieved.values(), default=0))
-    return extras
-
-
-class _CsvFile:
-    """The CSV uploaded to CKAN: the same text the local package writes."""
-
-    def __init__(self, path: Path, fields: Sequence[str]) -> None:
-        self.path, self.fields = path, list(fields)
-
-    def __enter__(self) -> _CsvFile:
-        self._file = self.path.open("w", encoding="utf-8", newline="")
-        self._csv = csv.writer(self._file)
-        self._csv.writerow(self.fields)
-        return self
-
-    def write(self, columns: Columns) -> None:
-        for row in zip(*(columns[n] for n in self.fields), strict=True):
-            self._csv.writerow(["" if v is None else cell_text(v) for v in row])
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._file.close()
-
-
-@dataclass
-class _OpenWriter:
-    """Fills the open table batch by batch; invisible until the run is marked published."""
-
-    factory: sessionmaker[Session]
-    table: sa.Table
-    rows: int = 0
-
-    def write(self, columns: Columns) -> None:
-        with session_scope(self.factory) as session:
-            self.rows += service.insert_rows(
-                session, self.table, dict(columns), first_row=self.rows
-            )
