@@ -153,6 +153,27 @@ def _env(db_url: str, data_dir: Path) -> dict[str, str]:
     return env
 
 
+def hub_cli(hub: HubState, *args: str) -> subprocess.CompletedProcess[str]:
+    """``civichub ARGS`` on ``hub``'s database and data folder; the caller checks the exit."""
+    return run(_env(hub.settings.database_url, hub.settings.data_dir), *args, check=False)
+
+
+def auditor_claims(hub: HubState, **over: Any) -> dict[str, Any]:
+    """Claims of a valid auditor token of ``hub``; ``over`` replaces (None removes) claims."""
+    now = int(time.time())
+    claims = {
+        "iss": hub.settings.jwt_issuer,
+        "aud": hub.settings.jwt_audience,
+        "sub": "auditor-1",
+        "iat": now,
+        "exp": now + 300,
+        "roles": ["auditor"],
+        "scope": "audit:read",
+    }
+    claims.update(over)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
 def run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "hub", *args],

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +14,7 @@ from hub.access.models import AccessRequest
 from hub.audit import service as audit
 from hub.audit.models import AuditEntry
 from policies.engine import HCMC_TZ
-from tests.hub.conftest import ROOT, bearer
+from tests.hub.conftest import bearer, hub_cli
 
 REQUESTS = "/v1/access-requests"
 RECORDS = "/v1/datasets/population-registry/records"
@@ -348,31 +345,18 @@ def test_the_lifecycle_is_audited_in_the_chain(client, token, hub, population):
 # -- the CLI -------------------------------------------------------------------------------
 
 
-def _cli(hub, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICHUB_")}
-    env.update(
-        CIVICHUB_DATABASE_URL=hub.settings.database_url,
-        CIVICHUB_DATA_DIR=str(hub.settings.data_dir),
-        COLUMNS="200",
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "hub", *args],
-        env=env, capture_output=True, text=True, timeout=120, cwd=ROOT,
-    )  # fmt: skip
-
-
 def test_cli_request_approve_reject_list(client, token, hub, population):
-    asked = _cli(
+    asked = hub_cli(
         hub, "access", "request", "population-registry", "--agency", "thue",
         "--requester", "thue-1", "--purpose", "tax-audit", "--fields", "citizen_id,phone,ward",
         "--justification", "paper request 45/CV", "--days", "7",
     )  # fmt: skip
     assert asked.returncode == 0, asked.stderr
     assert "pending" in asked.stdout
-    first = _cli(hub, "access", "list", "--json")
+    first = hub_cli(hub, "access", "list", "--json")
     (item,) = json.loads(first.stdout)
     assert (item["requester"], item["status"], item["days"]) == ("thue-1", "pending", 7)
-    approved = _cli(
+    approved = hub_cli(
         hub, "access", "approve", str(item["id"]), "--treatments",
         '{"citizen_id": "keep", "phone": {"mask": {"keep_last": 3}}}',
     )  # fmt: skip
@@ -381,19 +365,19 @@ def test_cli_request_approve_reject_list(client, token, hub, population):
     # the officer reads through the grant the operator approved
     records = _read(client, token, limit=2).json()["records"]
     assert records and all(set(r) == {"citizen_id", "phone"} for r in records)
-    other = _cli(
+    other = hub_cli(
         hub, "access", "request", "population-registry", "--agency", "xay-dung",
         "--purpose", "planning", "--fields", "ward", "--justification", "zoning",
     )  # fmt: skip
     assert other.returncode == 0, other.stderr
-    second = json.loads(_cli(hub, "access", "list", "--json", "--status", "pending").stdout)
+    second = json.loads(hub_cli(hub, "access", "list", "--json", "--status", "pending").stdout)
     assert [i["requester_agency"] for i in second] == ["xay-dung"]
     assert second[0]["requester"].startswith("cli:")  # filed by the operator
-    rejected = _cli(hub, "access", "reject", str(second[0]["id"]), "--reason", "not needed")
+    rejected = hub_cli(hub, "access", "reject", str(second[0]["id"]), "--reason", "not needed")
     assert rejected.returncode == 0, rejected.stderr
-    table = _cli(hub, "access", "list").stdout
+    table = hub_cli(hub, "access", "list").stdout
     assert "rejected" in table and "approved" in table
-    again = _cli(hub, "access", "approve", str(item["id"]))  # decided: one clear line
+    again = hub_cli(hub, "access", "approve", str(item["id"]))  # decided: one clear line
     assert again.returncode != 0 and again.stderr.count("\n") == 1
     assert "already approved" in again.stderr
     entry = _audit(hub, "access.requested")[-1]

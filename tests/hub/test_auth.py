@@ -13,27 +13,13 @@ from fastapi.testclient import TestClient
 
 from hub.auth import service as clients
 from hub.db import session_scope
+from tests.hub.conftest import auditor_claims
 
 AUDIT = "/v1/audit"
 
 
 def _b64(obj: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
-
-
-def _claims(hub, **over) -> dict:
-    now = int(time.time())
-    claims = {
-        "iss": hub.settings.jwt_issuer,
-        "aud": hub.settings.jwt_audience,
-        "sub": "auditor-1",
-        "iat": now,
-        "exp": now + 300,
-        "roles": ["auditor"],
-        "scope": "audit:read",
-    }
-    claims.update(over)
-    return {k: v for k, v in claims.items() if v is not None}
 
 
 def _sign(hub, claims: dict, *, key=None, headers=None) -> str:
@@ -55,7 +41,7 @@ def test_jwks_publishes_the_signing_key(client, hub):
     assert keys[0]["kty"] == "RSA" and keys[0]["alg"] == "RS256" and "d" not in keys[0]
     # a verifier using only the JWKS accepts our token
     public = jwt.PyJWK(keys[0]).key
-    tok = _sign(hub, _claims(hub))
+    tok = _sign(hub, auditor_claims(hub))
     assert jwt.decode(tok, public, algorithms=["RS256"], audience=hub.settings.jwt_audience)["sub"]
 
 
@@ -65,18 +51,18 @@ def _forged(hub) -> dict[str, str]:
     header_none = _b64({"alg": "none", "typ": "at+jwt", "kid": hub.keyring.active().kid})
     return {
         # alg=none, no signature
-        "alg-none": f"{header_none}.{_b64(_claims(hub))}.",
+        "alg-none": f"{header_none}.{_b64(auditor_claims(hub))}.",
         # signed by a key we never issued, claiming our kid
-        "bad-signature": _sign(hub, _claims(hub), key=other),
-        "wrong-audience": _sign(hub, _claims(hub, aud="someone-else")),
-        "wrong-issuer": _sign(hub, _claims(hub, iss="https://evil.example")),
-        "expired": _sign(hub, _claims(hub, iat=now - 4000, exp=now - 3600)),
-        "missing-exp": _sign(hub, _claims(hub, exp=None)),
-        "unknown-kid": _sign(hub, _claims(hub), headers={"kid": "nope"}),
-        "kid-traversal": _sign(hub, _claims(hub), headers={"kid": "../../etc/passwd"}),
-        "jku-header": _sign(hub, _claims(hub), headers={"jku": "https://evil.example/jwks"}),
-        "not-an-access-token": _sign(hub, _claims(hub), headers={"typ": "JWT"}),
-        "huge": _sign(hub, _claims(hub, pad="x" * 20_000)),  # 64 KB: test_jwt_negative.py
+        "bad-signature": _sign(hub, auditor_claims(hub), key=other),
+        "wrong-audience": _sign(hub, auditor_claims(hub, aud="someone-else")),
+        "wrong-issuer": _sign(hub, auditor_claims(hub, iss="https://evil.example")),
+        "expired": _sign(hub, auditor_claims(hub, iat=now - 4000, exp=now - 3600)),
+        "missing-exp": _sign(hub, auditor_claims(hub, exp=None)),
+        "unknown-kid": _sign(hub, auditor_claims(hub), headers={"kid": "nope"}),
+        "kid-traversal": _sign(hub, auditor_claims(hub), headers={"kid": "../../etc/passwd"}),
+        "jku-header": _sign(hub, auditor_claims(hub), headers={"jku": "https://evil.example/jwks"}),
+        "not-an-access-token": _sign(hub, auditor_claims(hub), headers={"typ": "JWT"}),
+        "huge": _sign(hub, auditor_claims(hub, pad="x" * 20_000)),  # 64 KB: test_jwt_negative.py
     }
 
 

@@ -8,16 +8,13 @@ ward) and police-full (cong-an officers and stewards, residence-management).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 import sqlalchemy as sa
 import yaml
 
 from hub.audit.models import AuditEntry
-from tests.hub.conftest import EXAMPLES, ROOT, bearer
+from tests.hub.conftest import EXAMPLES, bearer, hub_cli
 
 EXPLAIN = "/v1/policy/explain"
 DATASET = "population-registry"
@@ -307,21 +304,8 @@ def test_filters_on_hidden_fields_are_refused(client, token, population, field, 
 # -- the CLI -------------------------------------------------------------------------------
 
 
-def _cli(hub, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICHUB_")}
-    env.update(
-        CIVICHUB_DATABASE_URL=hub.settings.database_url,
-        CIVICHUB_DATA_DIR=str(hub.settings.data_dir),
-        COLUMNS="200",
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "hub", *args],
-        env=env, capture_output=True, text=True, timeout=120, cwd=ROOT,
-    )  # fmt: skip
-
-
 def test_cli_explain_prints_rule_and_fields(hub, population):
-    result = _cli(
+    result = hub_cli(
         hub, "policy", "explain", DATASET, "--purpose", "tax-administration",
         "--agency", "thue", "--roles", "officer",
     )  # fmt: skip
@@ -331,7 +315,7 @@ def test_cli_explain_prints_rule_and_fields(hub, population):
     assert "at most 100 per request" in text
     assert "not returned: rule 'tax-identity-check' drops it" in text  # ethnicity
     assert "other_agency" in text  # the operator sees every rule
-    as_json = _cli(
+    as_json = hub_cli(
         hub, "policy", "explain", DATASET, "--purpose", "healthcare", "--agency", "y-te",
         "--roles", "officer", "--attrs", '{"ward": "phuong-ben-thanh"}',
         "--fields", "citizen_id,notes", "--json",
@@ -339,7 +323,7 @@ def test_cli_explain_prints_rule_and_fields(hub, population):
     a = json.loads(as_json.stdout)
     assert a["rule_id"] == "health-ward-care" and list(a["fields"]) == ["citizen_id", "notes"]
     assert a["row_filter"] == {"ward": ["phuong-ben-thanh"]}
-    denied = _cli(hub, "policy", "explain", DATASET, "--agency", "thue", "--roles", "officer")
+    denied = hub_cli(hub, "policy", "explain", DATASET, "--agency", "thue", "--roles", "officer")
     assert denied.returncode == 0 and "DENIED (purpose_required)" in denied.stdout
 
 
@@ -352,7 +336,7 @@ def test_cli_explain_prints_rule_and_fields(hub, population):
     ],
 )
 def test_cli_explain_failures_are_one_line(hub, population, args, needle):
-    result = _cli(hub, "policy", "explain", DATASET, "--purpose", "x", *args)
+    result = hub_cli(hub, "policy", "explain", DATASET, "--purpose", "x", *args)
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and needle in lines[0], result.stderr

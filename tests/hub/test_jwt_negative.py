@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from hub.errors import Unauthorized
 from hub.settings import Settings
 from hub.state import HubState
-from tests.hub.conftest import bearer
+from tests.hub.conftest import auditor_claims, bearer
 from tests.hub.idp import FakeIdp, running_idp
 
 AUDIT = "/v1/audit"
@@ -85,18 +85,7 @@ class Forge:
         return self.hub.keyring.active().kid
 
     def claims(self, **over: Any) -> dict[str, Any]:
-        now = int(time.time())
-        claims = {
-            "iss": self.hub.settings.jwt_issuer,
-            "aud": self.hub.settings.jwt_audience,
-            "sub": "auditor-1",
-            "iat": now,
-            "exp": now + 300,
-            "roles": ["auditor"],
-            "scope": "audit:read",
-        }
-        claims.update(over)
-        return {k: v for k, v in claims.items() if v is not None}
+        return auditor_claims(self.hub, **over)
 
     def ours(
         self, *, key: Any = None, alg: str = "RS256", headers: dict | None = None, **claims: Any
