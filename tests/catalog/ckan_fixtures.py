@@ -17,8 +17,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import importlib.util
 import os
 import secrets
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,9 +31,19 @@ from typing import Any
 import ckanapi
 import pytest
 
-from bench.tools import ckan_harness  # the one loader of tools/ckan/harness.py
-
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_harness() -> ModuleType:
+    """tools/ckan/harness.py (test tooling, not an installed package)."""
+    name = "civichub_ckan_harness"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "ckan" / "harness.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while being built
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,7 @@ def ckan(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[CkanServer]:
     """A running CKAN for this session (url, api_token, client); fails, never skips."""
-    harness = ckan_harness()
+    harness = load_harness()
     say = functools.partial(_say, request.config)
     started = time.monotonic()
     problem = None
