@@ -39,19 +39,29 @@ def append_many(session: Session, events: Sequence[AuditEvent]) -> list[int]:
 
     One lock, one chain-head read and one statement per table for the whole batch.
     """
-    return _fail_closed(_append, session, events, commit=False)
+    return _fail_closed(lambda: _append(session, events, commit=False), events)
 
 
 def commit_many(session: Session, events: Sequence[AuditEvent]) -> list[int]:
     """Append ``events`` and commit, in a session of their own (the group writer's)."""
-    return _fail_closed(_append, session, events, commit=True)
+    return _fail_closed(lambda: _append(session, events, commit=True), events)
 
 
-def _fail_closed(
-    append: Callable[..., list[int]], session: Session, events: Sequence[AuditEvent], **kw: Any
+def commit_many_postgres(
+    connection: psycopg.Connection[Any],
+    signer: CheckpointSigner | None,
+    events: Sequence[AuditEvent],
 ) -> list[int]:
+    """``commit_many`` on a bare psycopg connection: the group writer's path on PostgreSQL,
+    which needs no ORM session around its two pipelined round trips."""
+    return _fail_closed(lambda: _append_postgres(connection, signer, events, commit=True), events)
+
+
+def _fail_closed(append: Callable[[], list[int]], events: Sequence[AuditEvent]) -> list[int]:
+    if not events:
+        return []
     try:
-        return append(session, events, **kw) if events else []
+        return append()
     except (sa.exc.SQLAlchemyError, psycopg.Error) as exc:
         # no audit entry, no data
         raise AuditUnavailable(
@@ -60,8 +70,14 @@ def _fail_closed(
 
 
 def _append(session: Session, events: Sequence[AuditEvent], *, commit: bool) -> list[int]:
+    signer: CheckpointSigner | None = session.info.get(SIGNER)
     if session.get_bind().dialect.name == "postgresql":
-        return _append_postgres(session, events, commit=commit)
+        session.flush()  # the caller's pending changes go first, as any statement sends them
+        raw = session.connection().connection.driver_connection
+        seqs = _append_postgres(raw, signer, events, commit=commit)
+        if commit:
+            session.commit()  # nothing left to send: ends SQLAlchemy's side of the transaction
+        return seqs
     # SQLite: the transaction began IMMEDIATE, so this session is the only writer
     last = session.execute(
         sa.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
@@ -74,19 +90,23 @@ def _append(session: Session, events: Sequence[AuditEvent], *, commit: bool) -> 
             sa.insert(AuditSubject),
             [{"seq": q, "subject": s} for q, s in zip(seqs, subjects, strict=True)],
         )
-    for row in _checkpoint_rows(session, entries):
+    for row in _checkpoint_rows(signer, entries):
         session.execute(sa.insert(AuditCheckpoint), dict(zip(_CHECKPOINT, row, strict=True)))
     if commit:
         session.commit()
     return [e["seq"] for e in entries]
 
 
-def _append_postgres(session: Session, events: Sequence[AuditEvent], *, commit: bool) -> list[int]:
+def _append_postgres(
+    raw: psycopg.Connection[Any],
+    signer: CheckpointSigner | None,
+    events: Sequence[AuditEvent],
+    *,
+    commit: bool,
+) -> list[int]:
     """Two round trips in psycopg's pipeline mode (lock and chain head; then the rows, and
     the commit if asked) instead of six: the advisory lock is held throughout, and every
     round trip inside it is a wait for every appender of the deployment."""
-    session.flush()  # the caller's pending changes go first, as any statement would send them
-    raw = session.connection().connection.driver_connection
     with raw.pipeline():
         cursor = raw.cursor()
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
@@ -102,12 +122,10 @@ def _append_postgres(session: Session, events: Sequence[AuditEvent], *, commit: 
             # an export batch names thousands of records: two array parameters instead of
             # thousands of parameter sets (which cost more than the rest of the batch)
             cursor.execute(_PG_INSERT_SUBJECTS, (seqs, subjects))
-        for row in _checkpoint_rows(session, entries):
+        for row in _checkpoint_rows(signer, entries):
             cursor.execute(_PG_INSERT_CHECKPOINT, row)
         if commit:
             raw.commit()
-    if commit:
-        session.commit()  # nothing left to send: closes SQLAlchemy's side of the transaction
     return [e["seq"] for e in entries]
 
 
@@ -124,9 +142,10 @@ def _chain(last: tuple[int, str] | None, events: Sequence[AuditEvent]) -> list[d
     return entries
 
 
-def _checkpoint_rows(session: Session, entries: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+def _checkpoint_rows(
+    signer: CheckpointSigner | None, entries: list[dict[str, Any]]
+) -> Iterator[tuple[Any, ...]]:
     """(seq, hash, at, kid, signature) for the entries due a signed checkpoint."""
-    signer: CheckpointSigner | None = session.info.get(SIGNER)
     if signer is None:
         return
     for entry in entries:

@@ -79,16 +79,16 @@ def test_writes_interleave_with_in_transaction_appends(small_hub):
 
 def test_a_failed_commit_fails_every_waiter_and_the_next_write_works(small_hub, monkeypatch):
     writer = AuditWriter(small_hub.sessions)
-    real = audit.commit_many
+    real = audit._chain
     calls = {"n": 0}
 
-    def broken_once(session, events):
+    def broken_once(last, events):  # fails inside the append, on either database's path
         calls["n"] += 1
         if calls["n"] == 1:
             raise AuditUnavailable("disk full")
-        return real(session, events)
+        return real(last, events)
 
-    monkeypatch.setattr(audit, "commit_many", broken_once)
+    monkeypatch.setattr(audit, "_chain", broken_once)
     with pytest.raises(AuditUnavailable):
         writer.write(read_event(1, ("x",)))
     assert writer.write(read_event(2, ("y",))) == 1  # nothing of the failed batch was kept
