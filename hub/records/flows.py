@@ -189,7 +189,7 @@ def read_one(
     snapshot = _snapshot(session, req)
     decision = decide(session, state, snapshot=snapshot, req=req, actor=actor)
     plan, _ = _plan(session, state, snapshot, decision, replace(req, filters={}, cursor=None))
-    row = service.fetch_one(session, plan, key)
+    row = service.fetch_one(session, plan, key, state.parsed.statements)
     session.commit()
     _audit_read(state, actor, plan, req, service.keys_of(plan, [row]) if row else [])
     if row is None:

@@ -26,6 +26,7 @@ from hub.datasets import service as datasets
 from hub.datasets import tables
 from hub.datasets.models import Dataset, DatasetVersion
 from hub.errors import BadRequest, Gone, NotFound
+from hub.lru import Lru
 from policies.engine import Decision
 from policies.treatments import TreatmentContext, apply
 
@@ -165,10 +166,37 @@ def fetch(session: Session, plan: ReadPlan, *, after: Any, limit: int) -> list[s
     return list(session.execute(select_rows(plan, after=after, limit=limit)).all())
 
 
-def fetch_one(session: Session, plan: ReadPlan, key: str) -> sa.Row[Any] | None:
+def fetch_one(
+    session: Session, plan: ReadPlan, key: str, statements: Lru[sa.Select[Any]] | None = None
+) -> sa.Row[Any] | None:
+    """The row with primary key ``key`` if the rule lets it through. ``statements`` keeps
+    the lookup's statement per table, fields and row filter: building it and computing its
+    cache key cost more CPU than the round trip that runs it."""
     typed = coerce_value(plan.descriptor.field(plan.primary_key), key)
-    query = select_rows(plan, after=None, limit=1).where(_match(plan, plan.primary_key, [typed]))
-    return session.execute(query).first()
+    if statements is None:
+        query = _lookup_query(plan)
+    else:
+        query = statements.get_or_build(_lookup_shape(plan), lambda: _lookup_query(plan))
+    return session.execute(query, {"lookup_key": _stored_key(plan, typed)}).first()
+
+
+def _lookup_query(plan: ReadPlan) -> sa.Select[Any]:
+    return select_rows(plan, after=None, limit=1).where(plan.key == sa.bindparam("lookup_key"))
+
+
+def _lookup_shape(plan: ReadPlan) -> tuple[Any, ...]:
+    """Everything ``_lookup_query`` is built from (the blind index key is the hub's own)."""
+    columns = tuple((c.name, str(c.type)) for c in plan.table.columns)
+    row_filter = tuple(sorted((k, tuple(map(str, v))) for k, v in plan.decision.row_filter.items()))
+    return (plan.table.name, columns, tuple(plan.fields), plan.layout.key_column, row_filter)
+
+
+def _stored_key(plan: ReadPlan, typed: Any) -> Any:
+    """``typed`` as the key column holds it: its blind index when the key is personal data."""
+    if plan.layout.encrypted(plan.primary_key):
+        text = tables.to_text(typed)
+        return plan.cipher.blind_column(plan.layout.domain(plan.primary_key), [text])[0]
+    return typed
 
 
 def treat(plan: ReadPlan, rows: Sequence[sa.Row[Any]], ctx: TreatmentContext) -> list[dict]:
