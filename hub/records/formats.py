@@ -4,28 +4,34 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
+
+import orjson
 
 #: cells a spreadsheet would run as a formula (OWASP CSV injection)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value)
+    # dates and datetimes orjson writes itself, in ISO 8601 as isoformat() does
+    return str(value)  # Decimal, UUID-likes: their text, never a lossy float
 
 
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_default, separators=(",", ":"))
+#: keys that are not text (counts keyed by a number) become text, as json.dumps does
+_OPTIONS = orjson.OPT_NON_STR_KEYS
+
+
+def dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON (non-ASCII as is, not escaped)."""
+    return orjson.dumps(value, default=_default, option=_OPTIONS)
 
 
 def ndjson(batches: Iterable[list[dict[str, Any]]]) -> Iterator[bytes]:
+    line = _OPTIONS | orjson.OPT_APPEND_NEWLINE
     for batch in batches:
-        yield "".join(dumps(r) + "\n" for r in batch).encode()
+        yield b"".join([orjson.dumps(r, default=_default, option=line) for r in batch])
 
 
 def csv_cell(value: Any) -> Any:

@@ -150,7 +150,7 @@ async def read_record(
 ) -> Response:
     req = _request(dataset_id, request, purpose, x_purpose, fields, None, None)
 
-    def one() -> str:
+    def one() -> bytes:
         with read_session(hub) as session:
             gated = _gate(session, req, actor)
             record = flows.read_one(session, hub, req=gated, key=key, actor=actor)
