@@ -291,7 +291,10 @@ def _datetime(value: Any) -> datetime | None:
         raise _Invalid(_ACCEPTS[FieldType.datetime])
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 00:00 local is before year 1 in UTC
+        raise _Invalid("is out of range (years 1 to 9999 in UTC)") from None
 
 
 def _parse_datetime(text: str) -> datetime:

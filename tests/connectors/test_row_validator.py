@@ -153,6 +153,10 @@ def test_good_values(kind, raw, expected):
         (FieldType.datetime, "yesterday", "v: 'yesterday' is not a valid date and time"),
         (FieldType.datetime, "31/02/2024 08:00", "is not a valid date and time"),  # no such day
         (FieldType.datetime, "2024-05-01T25:00", "is not a valid date and time"),  # hour 25
+        # local midnight of 1 January, year 1, is in year 0 in UTC: refused, not a crash
+        (FieldType.datetime, "0001-01-01 00:00", "v: '0001-01-01 00:00' is out of range"),
+        (FieldType.datetime, "01/01/0001 00:00", "is out of range (years 1 to 9999 in UTC)"),
+        (FieldType.datetime, "9999-12-31T23:59:59-05:00", "is out of range"),
     ],
 )
 def test_bad_values(kind, raw, reason):
