@@ -6,6 +6,7 @@ idle connection must be replaced before use, with no error reaching the caller.
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from hub.db import make_engine
@@ -26,8 +27,16 @@ def _terminate(pg_url: str, pid: int) -> None:
         admin.dispose()
 
 
-def test_an_idle_connection_whose_backend_ended_is_replaced(pg_url):
-    engine = make_engine(pg_url, ping_after_idle=0.0, pool_size=1, max_overflow=0)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"ping_after_idle": 0.0},  # idle past the threshold: pinged
+        {"pool_pre_ping": True, "ping_after_idle": 3600.0},  # asked for: pinged every time
+    ],
+    ids=["idle", "pre-ping"],
+)
+def test_a_pinged_connection_whose_backend_ended_is_replaced(pg_url, options):
+    engine = make_engine(pg_url, pool_size=1, max_overflow=0, **options)
     try:
         first = _backend_pid(engine)
         _terminate(pg_url, first)
@@ -50,16 +59,6 @@ def test_a_busy_connection_is_not_pinged_so_a_dead_one_fails_once(pg_url):
             raised = exc
         assert raised is not None and raised.connection_invalidated
         # ...and the pool has dropped it: the next checkout connects afresh
-        assert _backend_pid(engine) != first
-    finally:
-        engine.dispose()
-
-
-def test_pool_pre_ping_still_wins_when_asked_for(pg_url):
-    engine = make_engine(pg_url, pool_pre_ping=True, ping_after_idle=3600.0, pool_size=1)
-    try:
-        first = _backend_pid(engine)
-        _terminate(pg_url, first)
         assert _backend_pid(engine) != first
     finally:
         engine.dispose()
