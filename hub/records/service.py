@@ -185,10 +185,11 @@ def _lookup_query(plan: ReadPlan) -> sa.Select[Any]:
 
 
 def _lookup_shape(plan: ReadPlan) -> tuple[Any, ...]:
-    """Everything ``_lookup_query`` is built from (the blind index key is the hub's own)."""
-    columns = tuple((c.name, str(c.type)) for c in plan.table.columns)
+    """Everything ``_lookup_query`` is built from. The table object stands for its layout
+    (``Layout.table`` builds one per name and layout; the key keeps it alive), and the
+    blind index key of any row filter value is the hub's own."""
     row_filter = tuple(sorted((k, tuple(map(str, v))) for k, v in plan.decision.row_filter.items()))
-    return (plan.table.name, columns, tuple(plan.fields), plan.layout.key_column, row_filter)
+    return (plan.table, tuple(plan.fields), row_filter)
 
 
 def _stored_key(plan: ReadPlan, typed: Any) -> Any:

@@ -100,6 +100,28 @@ def test_row_filter_from_token_runs_in_sql(client, token, population, population
     assert len({r["citizen_id"] for r in seen}) == len(expected)
 
 
+def test_lookups_by_key_keep_each_callers_row_filter(client, token, population, population_csv):
+    # the lookup statement is kept per row filter: officers of two wards, taking turns,
+    # must each reach their own ward's residents and never the other's
+    rows = _rows(population_csv)
+    ward_a = rows[0]["ward"]
+    a = next(r["citizen_id"] for r in rows if r["ward"] == ward_a)
+    b_row = next(r for r in rows if r["ward"] != ward_a)
+    b = b_row["citizen_id"]
+    officers = {
+        ward: _auth(token, agency="y-te", attrs={"ward": ward}) for ward in (ward_a, b_row["ward"])
+    }
+    params = {"purpose": "healthcare"}
+    for _ in range(2):
+        own_a = client.get(f"{URL}/{a}", params=params, headers=officers[ward_a])
+        assert own_a.status_code == 200 and own_a.json()["ward"] == ward_a
+        assert client.get(f"{URL}/{b}", params=params, headers=officers[ward_a]).status_code == 404
+        own_b = client.get(f"{URL}/{b}", params=params, headers=officers[b_row["ward"]])
+        assert own_b.status_code == 200 and own_b.json()["ward"] == b_row["ward"]
+        other = client.get(f"{URL}/{a}", params=params, headers=officers[b_row["ward"]])
+        assert other.status_code == 404
+
+
 def test_health_officer_without_ward_attribute_is_denied(client, token, population):
     response = client.get(
         URL, params={"purpose": "healthcare"}, headers=_auth(token, agency="y-te")
