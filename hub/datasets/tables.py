@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from connectors.descriptor import FieldSpec, FieldType, PiiType
 from hub.crypto import FieldCipher, aad
 from hub.db import UTCDateTime
+from hub.lru import Lru
 
 SQL_TYPES: dict[FieldType, Any] = {
     FieldType.string: sa.Text,
@@ -96,12 +97,7 @@ class Layout:
             self.primary_key,
             tuple((f.name, f.type, f.pii) for f in self.fields),
         )
-        table = _TABLES.get(key)
-        if table is None:
-            if len(_TABLES) > 512:
-                _TABLES.clear()
-            table = _TABLES[key] = _build(name, self)
-        return table
+        return _TABLES.get_or_build(key, lambda: _build(name, self))
 
 
 def layout(dataset: str, fields: Sequence[FieldSpec | dict[str, Any]], primary_key: str) -> Layout:
@@ -110,7 +106,7 @@ def layout(dataset: str, fields: Sequence[FieldSpec | dict[str, Any]], primary_k
 
 
 #: built tables, by name and layout (versions never change their layout)
-_TABLES: dict[tuple[Any, ...], sa.Table] = {}
+_TABLES: Lru[sa.Table] = Lru(512)
 
 
 def _build(name: str, lay: Layout) -> sa.Table:
