@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from connectors.descriptor import SourceSpec
+from connectors.descriptor import DatasetDescriptor, SourceSpec
 from hub.access import service as access
 from hub.app import create_app
 from hub.auth.keys import Keyring
@@ -110,15 +110,20 @@ def population_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def register(hub: HubState, descriptor: DatasetDescriptor, source_base: Path) -> None:
+    """Register ``descriptor`` as the operator would from the CLI."""
+    with session_scope(hub.sessions) as session:
+        datasets.register(
+            session, descriptor=descriptor, actor=cli_actor(), source_base=source_base, via="cli"
+        )
+
+
 def load_example(hub: HubState, dataset_id: str, csv_path: Path) -> flows.IngestResult:
     """Register the example descriptor, ingest ``csv_path`` into it, apply its policy."""
     actor = cli_actor()
     file = EXAMPLES / "datasets" / f"{dataset_id}.yaml"
     descriptor = datasets.parse_descriptor_file(file)
-    with session_scope(hub.sessions) as session:
-        datasets.register(
-            session, descriptor=descriptor, actor=actor, source_base=file.parent, via="cli"
-        )
+    register(hub, descriptor, file.parent)
     options = {k: v for k, v in descriptor.source.options.items() if k != "path"}
     result = flows.ingest(
         hub.sessions,

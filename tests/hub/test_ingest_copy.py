@@ -23,9 +23,8 @@ from connectors.validate import RowValidator
 from hub.context import cli_actor
 from hub.crypto import FieldCipher, aad
 from hub.datasets import flows, staging, tables
-from hub.datasets import service as datasets
 from hub.datasets.models import DatasetVersion, QuarantinedRow
-from hub.db import session_scope
+from tests.hub.conftest import register
 
 DATASET = "tricky-registry"
 DESCRIPTOR = f"""
@@ -112,14 +111,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
 
 def _register(hub: Any, tmp_path: Path) -> Path:
-    with session_scope(hub.sessions) as session:
-        datasets.register(
-            session,
-            descriptor=load_descriptor(DESCRIPTOR, source="tricky.yaml"),
-            actor=cli_actor(),
-            source_base=tmp_path,
-            via="cli",
-        )
+    register(hub, load_descriptor(DESCRIPTOR, source="tricky.yaml"), tmp_path)
     path = tmp_path / "tricky.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([HEADER, *ROWS])

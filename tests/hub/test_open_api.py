@@ -17,6 +17,7 @@ from hub.db import session_scope
 from hub.demo import synth
 from hub.publishing import flows
 from hub.settings import Settings
+from tests.hub.conftest import register
 from tests.hub.test_publish import (
     DATASET,
     PUBLISHED_FIELDS,
@@ -73,9 +74,7 @@ def test_published_datasets_are_listed_without_a_token(client, hub, published, t
     with session_scope(hub.sessions) as session:
         d = datasets.get(session, DATASET)
         other = datasets.descriptor_of(d).model_copy(update={"id": "unpublished-registry"})
-        datasets.register(
-            session, descriptor=other, actor=cli_actor(), source_base=tmp_path, via="cli"
-        )
+    register(hub, other, tmp_path)
     assert [i["id"] for i in client.get(DATASETS).json()["items"]] == [DATASET]
 
 

@@ -29,7 +29,7 @@ from hub.datasets import service as datasets
 from hub.db import session_scope
 from hub.demo import synth
 from hub.publishing.models import Publication
-from tests.hub.conftest import EXAMPLES, bearer, run
+from tests.hub.conftest import EXAMPLES, bearer, register, run
 
 DATASET = "population-registry"
 STEWARD = {"sub": "steward-1", "agency": "cong-an", "roles": ("steward",),
@@ -303,11 +303,7 @@ open_data: {quasi_identifiers: [ward], k: 2}
 
 
 def test_personal_data_left_in_an_undeclared_field_refuses(client, token, hub, tmp_path):
-    descriptor = load_descriptor(CLINIC, source="clinic.yaml")
-    with session_scope(hub.sessions) as session:
-        datasets.register(
-            session, descriptor=descriptor, actor=cli_actor(), source_base=tmp_path, via="cli"
-        )
+    register(hub, load_descriptor(CLINIC, source="clinic.yaml"), tmp_path)
     lines = ["visit_id,ward,contact"] + [
         f"v{i},{'phuong-ben-thanh' if i % 2 else 'phuong-sai-gon'},gọi số 0903 {i:03d} 678"
         for i in range(20)
@@ -326,14 +322,7 @@ def test_personal_data_left_in_an_undeclared_field_refuses(client, token, hub, t
 
 def test_a_dataset_without_data_is_refused(client, token, hub, tmp_path):
     text = (EXAMPLES / "datasets" / f"{DATASET}.yaml").read_text(encoding="utf-8")
-    with session_scope(hub.sessions) as session:
-        datasets.register(
-            session,
-            descriptor=load_descriptor(text, source="p.yaml"),
-            actor=cli_actor(),
-            source_base=tmp_path,
-            via="cli",
-        )
+    register(hub, load_descriptor(text, source="p.yaml"), tmp_path)
     response = publish(client, token)
     assert response.status_code == 409
     assert response.json()["type"].endswith("/dataset-empty")

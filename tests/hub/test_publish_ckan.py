@@ -24,13 +24,10 @@ from pydantic import SecretStr
 from catalog.ckan import CURRENT, ROLE
 from connectors.descriptor import load_descriptor
 from hub.app import create_app
-from hub.context import cli_actor
-from hub.datasets import service as datasets
-from hub.db import session_scope
 from hub.demo import synth
 from hub.settings import Settings
 from hub.state import HubState
-from tests.hub.conftest import EXAMPLES
+from tests.hub.conftest import EXAMPLES, register
 from tests.hub.test_publish import (
     PUBLISHED_FIELDS,
     ingest_csv,
@@ -58,14 +55,7 @@ def dataset_id(hub, population_csv, tmp_path) -> str:
     dataset_id = f"population-{uuid.uuid4().hex[:8]}"
     text = (EXAMPLES / "datasets" / "population-registry.yaml").read_text(encoding="utf-8")
     text = text.replace("id: population-registry", f"id: {dataset_id}")
-    with session_scope(hub.sessions) as session:
-        datasets.register(
-            session,
-            descriptor=load_descriptor(text, source="population.yaml"),
-            actor=cli_actor(),
-            source_base=tmp_path,
-            via="cli",
-        )
+    register(hub, load_descriptor(text, source="population.yaml"), tmp_path)
     ingest_csv(hub, dataset_id, population_csv)
     return dataset_id
 
