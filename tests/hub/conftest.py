@@ -118,6 +118,27 @@ def register(hub: HubState, descriptor: DatasetDescriptor, source_base: Path) ->
         )
 
 
+def ingest_csv(
+    hub: HubState,
+    dataset_id: str,
+    path: Path,
+    *,
+    options: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> flows.IngestResult:
+    """Ingest the CSV file ``path`` into ``dataset_id`` as the CLI would (``kwargs`` go to
+    ``flows.ingest``; ``options`` are the csv connector's besides its path)."""
+    return flows.ingest(
+        hub.sessions,
+        dataset_id=dataset_id,
+        actor=cli_actor(),
+        cipher=hub.cipher,
+        context=hub.connector_context(base_dir=str(path.parent), api_registered=False),
+        source=SourceSpec(connector="csv", path=str(path), **(options or {})),
+        **kwargs,
+    )
+
+
 def load_example(hub: HubState, dataset_id: str, csv_path: Path) -> flows.IngestResult:
     """Register the example descriptor, ingest ``csv_path`` into it, apply its policy."""
     actor = cli_actor()
@@ -125,14 +146,7 @@ def load_example(hub: HubState, dataset_id: str, csv_path: Path) -> flows.Ingest
     descriptor = datasets.parse_descriptor_file(file)
     register(hub, descriptor, file.parent)
     options = {k: v for k, v in descriptor.source.options.items() if k != "path"}
-    result = flows.ingest(
-        hub.sessions,
-        dataset_id=dataset_id,
-        actor=actor,
-        cipher=hub.cipher,
-        context=hub.connector_context(base_dir=str(csv_path.parent), api_registered=False),
-        source=SourceSpec(connector="csv", path=str(csv_path), **options),
-    )
+    result = ingest_csv(hub, dataset_id, csv_path, options=options)
     policy_file = EXAMPLES / "policies" / f"{dataset_id}.yaml"
     with session_scope(hub.sessions) as session:
         dataset = datasets.get(session, dataset_id)

@@ -18,13 +18,12 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from connectors.base import RawRow
-from connectors.descriptor import SourceSpec, load_descriptor
+from connectors.descriptor import load_descriptor
 from connectors.validate import RowValidator
-from hub.context import cli_actor
 from hub.crypto import FieldCipher, aad
 from hub.datasets import flows, staging, tables
 from hub.datasets.models import DatasetVersion, QuarantinedRow
-from tests.hub.conftest import register
+from tests.hub.conftest import ingest_csv, register
 
 DATASET = "tricky-registry"
 DESCRIPTOR = f"""
@@ -119,17 +118,7 @@ def _register(hub: Any, tmp_path: Path) -> Path:
 
 
 def _ingest(hub: Any, path: Path, **kwargs: Any) -> flows.IngestResult:
-    return flows.ingest(
-        hub.sessions,
-        dataset_id=DATASET,
-        actor=cli_actor(),
-        cipher=hub.cipher,
-        context=hub.connector_context(base_dir=str(path.parent), api_registered=False),
-        source=SourceSpec(connector="csv", path=str(path)),
-        batch_size=BATCH,
-        max_rejected_ratio=0.5,
-        **kwargs,
-    )
+    return ingest_csv(hub, DATASET, path, batch_size=BATCH, max_rejected_ratio=0.5, **kwargs)
 
 
 def _typed(numbers: set[int]) -> dict[int, dict[str, Any]]:

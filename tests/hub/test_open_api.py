@@ -17,11 +17,10 @@ from hub.db import session_scope
 from hub.demo import synth
 from hub.publishing import flows
 from hub.settings import Settings
-from tests.hub.conftest import register
+from tests.hub.conftest import ingest_csv, register
 from tests.hub.test_publish import (
     DATASET,
     PUBLISHED_FIELDS,
-    ingest_csv,
     leaked,
     publications,
     publish,

@@ -20,16 +20,15 @@ import pytest
 import sqlalchemy as sa
 
 from catalog.package import read_package
-from connectors.descriptor import SourceSpec, load_descriptor
+from connectors.descriptor import load_descriptor
 from hub.audit.models import AuditEntry
 from hub.context import cli_actor
-from hub.datasets import flows as ingest_flows
 from hub.datasets import locks
 from hub.datasets import service as datasets
 from hub.db import session_scope
 from hub.demo import synth
 from hub.publishing.models import Publication
-from tests.hub.conftest import EXAMPLES, bearer, register, run
+from tests.hub.conftest import EXAMPLES, bearer, ingest_csv, register, run
 
 DATASET = "population-registry"
 STEWARD = {"sub": "steward-1", "agency": "cong-an", "roles": ("steward",),
@@ -60,17 +59,6 @@ def raw_identifiers(csv_path: Path) -> set[str]:
 
 def leaked(text: str, identifiers: set[str]) -> list[str]:
     return sorted(v for v in identifiers if v in text)
-
-
-def ingest_csv(hub: Any, dataset_id: str, path: Path) -> None:
-    ingest_flows.ingest(
-        hub.sessions,
-        dataset_id=dataset_id,
-        actor=cli_actor(),
-        cipher=hub.cipher,
-        context=hub.connector_context(base_dir=str(path.parent), api_registered=False),
-        source=SourceSpec(connector="csv", path=str(path)),
-    )
 
 
 def patch_open_data(hub: Any, dataset_id: str, open_data: dict[str, Any] | None) -> None:

@@ -27,10 +27,9 @@ from hub.app import create_app
 from hub.demo import synth
 from hub.settings import Settings
 from hub.state import HubState
-from tests.hub.conftest import EXAMPLES, register
+from tests.hub.conftest import EXAMPLES, ingest_csv, register
 from tests.hub.test_publish import (
     PUBLISHED_FIELDS,
-    ingest_csv,
     leaked,
     open_tables,
     patch_open_data,
