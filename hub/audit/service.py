@@ -15,13 +15,13 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 from psycopg.types.json import Jsonb
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub.audit import chain
 from hub.audit.checkpoints import CheckpointSigner
 from hub.audit.events import AuditEvent
 from hub.audit.models import AuditCheckpoint, AuditEntry, AuditSubject
-from hub.db import utcnow
+from hub.db import session_scope, utcnow
 from hub.errors import AuditUnavailable
 
 _LOCK_KEY = 0x0C1C_A0D1  # advisory lock id for the audit chain
@@ -39,22 +39,25 @@ def append_many(session: Session, events: Sequence[AuditEvent]) -> list[int]:
 
     One lock, one chain-head read and one statement per table for the whole batch.
     """
-    return _fail_closed(lambda: _append(session, events, commit=False), events)
+    return _fail_closed(lambda: _append(session, events), events)
 
 
-def commit_many(session: Session, events: Sequence[AuditEvent]) -> list[int]:
-    """Append ``events`` and commit, in a session of their own (the group writer's)."""
-    return _fail_closed(lambda: _append(session, events, commit=True), events)
+def commit_group(sessions: sessionmaker[Session], events: Sequence[AuditEvent]) -> list[int]:
+    """Append ``events`` and commit them on a connection of their own (the group writer's).
 
-
-def commit_many_postgres(
-    connection: psycopg.Connection[Any],
-    signer: CheckpointSigner | None,
-    events: Sequence[AuditEvent],
-) -> list[int]:
-    """``commit_many`` on a bare psycopg connection: the group writer's path on PostgreSQL,
-    which needs no ORM session around its two pipelined round trips."""
-    return _fail_closed(lambda: _append_postgres(connection, signer, events, commit=True), events)
+    PostgreSQL: a pooled psycopg connection without an ORM session, since the append is two
+    pipelined round trips and a session around them cost as much CPU as the append."""
+    engine = sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        with session_scope(sessions) as session:  # commits on the way out
+            return _fail_closed(lambda: _append(session, events), events)
+    signer = sessions.kw.get("info", {}).get(SIGNER)
+    pooled = engine.raw_connection()
+    try:
+        raw = pooled.driver_connection
+        return _fail_closed(lambda: _append_postgres(raw, signer, events, commit=True), events)
+    finally:
+        pooled.close()  # back to the pool, which rolls back whatever did not commit
 
 
 def _fail_closed(append: Callable[[], list[int]], events: Sequence[AuditEvent]) -> list[int]:
@@ -69,15 +72,13 @@ def _fail_closed(append: Callable[[], list[int]], events: Sequence[AuditEvent]) 
         ) from exc
 
 
-def _append(session: Session, events: Sequence[AuditEvent], *, commit: bool) -> list[int]:
+def _append(session: Session, events: Sequence[AuditEvent]) -> list[int]:
+    """Append in the session's transaction; the caller commits."""
     signer: CheckpointSigner | None = session.info.get(SIGNER)
     if session.get_bind().dialect.name == "postgresql":
         session.flush()  # the caller's pending changes go first, as any statement sends them
         raw = session.connection().connection.driver_connection
-        seqs = _append_postgres(raw, signer, events, commit=commit)
-        if commit:
-            session.commit()  # nothing left to send: ends SQLAlchemy's side of the transaction
-        return seqs
+        return _append_postgres(raw, signer, events, commit=False)
     # SQLite: the transaction began IMMEDIATE, so this session is the only writer
     last = session.execute(
         sa.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
@@ -92,8 +93,6 @@ def _append(session: Session, events: Sequence[AuditEvent], *, commit: bool) -> 
         )
     for row in _checkpoint_rows(signer, entries):
         session.execute(sa.insert(AuditCheckpoint), dict(zip(_CHECKPOINT, row, strict=True)))
-    if commit:
-        session.commit()
     return [e["seq"] for e in entries]
 
 

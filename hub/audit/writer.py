@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.audit import service
 from hub.audit.events import AuditEvent
-from hub.db import session_scope
 from hub.errors import AuditUnavailable
 
 #: entries per transaction at most: bounds the lock hold time and a failed batch's reach
@@ -86,7 +85,7 @@ class AuditWriter:
 
     def _commit(self, batch: Sequence[_Pending]) -> None:
         try:
-            seqs = self._append([p.event for p in batch])
+            seqs = service.commit_group(self._sessions, [p.event for p in batch])
         except BaseException as exc:  # every waiter must learn of it, whatever it was
             for item in batch:
                 item.error, item.done = exc, True
@@ -95,17 +94,3 @@ class AuditWriter:
             return
         for item, seq in zip(batch, seqs, strict=True):
             item.seq, item.done = seq, True
-
-    def _append(self, events: list[AuditEvent]) -> list[int]:
-        engine = self._sessions.kw["bind"]
-        if engine.dialect.name != "postgresql":
-            with session_scope(self._sessions) as session:
-                return service.commit_many(session, events)
-        # a pooled connection without an ORM session: the append is two pipelined round
-        # trips, and a session around them cost as much CPU as the rest of the append
-        signer = self._sessions.kw.get("info", {}).get(service.SIGNER)
-        pooled = engine.raw_connection()
-        try:
-            return service.commit_many_postgres(pooled.driver_connection, signer, events)
-        finally:
-            pooled.close()  # back to the pool, which rolls back whatever did not commit
