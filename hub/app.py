@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub import __version__
+from hub import __version__, heap
 from hub.access import routes as access_routes
 from hub.audit import routes as audit_routes
 from hub.auth import routes as auth_routes
@@ -57,6 +57,8 @@ def create_app(settings: Settings | None = None, *, state: HubState | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if state is None:  # the app built its state, so it owns the process (a server worker)
+            heap.settle()
         yield
         if state is None:
             hub.close()

@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from hub import heap
 from hub.cli.common import hub_state, out, print_json
 from hub.context import cli_actor
 from hub.datasets import flows, service
@@ -82,6 +83,7 @@ def ingest(
 ) -> None:
     """Read the dataset's source into a new version; readers switch to it when it is complete."""
     with hub_state() as state:
+        heap.settle()  # this process is the ingest: its startup objects need no collecting
         result = run_ingest(state, dataset, batch_size=batch_size, max_rejected=max_rejected)
     out.print(
         f"{dataset} version {result.version}: read {result.rows_read}, "
