@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
+
 from anonymizer import errors as anonymizer_errors
 from catalog import ckan_errors
 from catalog import errors as catalog_errors
@@ -163,6 +165,16 @@ _LIBRARY_ERRORS: dict[type[BaseException], tuple[int, str, str]] = {
 }
 
 
+def _database_lost(exc: BaseException) -> bool:
+    """The database went away (restart, failover, network) rather than refused a statement:
+    a connection the failure invalidated, or one that could not be opened. Retrying later
+    is the answer (503), not a bug report (500)."""
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    opening = isinstance(exc, sa.exc.OperationalError) and exc.statement is None
+    return exc.connection_invalidated or opening
+
+
 def register_library_error(cls: type[BaseException], status: int, slug: str, title: str) -> None:
     """Map another library's error class; called once while wiring the app."""
     _LIBRARY_ERRORS[cls] = (status, slug, title)
@@ -175,6 +187,15 @@ def handled_errors() -> tuple[type[BaseException], ...]:
 def problem_for(exc: BaseException) -> Problem:
     if isinstance(exc, HubError):
         return Problem(exc.status, exc.slug, exc.title, exc.detail, dict(exc.extra))
+    if _database_lost(exc):
+        # a fixed detail: the driver's message names hosts and carries SQL
+        return Problem(
+            503,
+            "database-unavailable",
+            "Database unavailable",
+            "the hub cannot reach the database right now (it restarted, or the connection "
+            "dropped); try again shortly",
+        )
     for cls in type(exc).__mro__:
         mapped = _LIBRARY_ERRORS.get(cls)
         if mapped:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -41,16 +42,17 @@ def keys_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def hub_settings(db_url: str, data: Path, keys_template: Path, **overrides: Any) -> Settings:
+    """Settings of a test hub on ``db_url`` whose data folder ``data`` holds the test keys
+    (``overrides``: other settings)."""
+    shutil.copytree(keys_template, data / "keys")
+    values: dict[str, Any] = {"allow_private_hosts": "127.0.0.1,localhost", **overrides}
+    return Settings(database_url=db_url, data_dir=data, _env_file=None, **values)  # type: ignore[call-arg]
+
+
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path, keys_template: Path) -> Settings:
-    data = tmp_path / "var"
-    shutil.copytree(keys_template, data / "keys")
-    return Settings(
-        database_url=db_url,
-        data_dir=data,
-        allow_private_hosts="127.0.0.1,localhost",
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    return hub_settings(db_url, tmp_path / "var", keys_template)
 
 
 @pytest.fixture
@@ -72,31 +74,34 @@ def client(hub: HubState) -> Iterator[TestClient]:
 TokenFactory = Callable[..., str]
 
 
+def issue_token(
+    hub: HubState,
+    *,
+    sub: str = "tester",
+    agency: str | None = None,
+    roles: tuple[str, ...] = ("officer",),
+    scopes: tuple[str, ...] = ("records:read",),
+    attrs: dict[str, Any] | None = None,
+    citizen_id: str | None = None,
+    ttl: int = 600,
+) -> str:
+    """A token ``hub`` signs (an officer who may read records, unless told otherwise)."""
+    return hub.tokens.issue(
+        TokenRequest(
+            sub=sub,
+            agency=agency,
+            roles=list(roles),
+            scopes=list(scopes),
+            attrs=attrs or {},
+            citizen_id=citizen_id,
+            ttl=ttl,
+        )
+    )
+
+
 @pytest.fixture
 def token(hub: HubState) -> TokenFactory:
-    def make(
-        *,
-        sub: str = "tester",
-        agency: str | None = None,
-        roles: tuple[str, ...] = ("officer",),
-        scopes: tuple[str, ...] = ("records:read",),
-        attrs: dict[str, Any] | None = None,
-        citizen_id: str | None = None,
-        ttl: int = 600,
-    ) -> str:
-        return hub.tokens.issue(
-            TokenRequest(
-                sub=sub,
-                agency=agency,
-                roles=list(roles),
-                scopes=list(scopes),
-                attrs=attrs or {},
-                citizen_id=citizen_id,
-                ttl=ttl,
-            )
-        )
-
-    return make
+    return functools.partial(issue_token, hub)
 
 
 def bearer(token: str) -> dict[str, str]:

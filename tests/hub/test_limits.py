@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -27,7 +26,7 @@ from hub.limits import ExportSlots, RateLimiter, _checkout_listener, install_sta
 from hub.settings import Settings
 from hub.state import HubState
 from hub.store import migrate
-from tests.hub.conftest import bearer
+from tests.hub.conftest import bearer, hub_settings
 from tests.hub.idp import FakeClock
 
 RECORDS = "/v1/datasets/population-registry/records"
@@ -354,13 +353,8 @@ class LiveServer:
 
 @pytest.fixture
 def pg_hub(pg_schema_url: str, tmp_path: Path, keys_template: Path) -> Iterator[HubState]:
-    data = tmp_path / "var"
-    shutil.copytree(keys_template, data / "keys")
-    settings = Settings(
-        database_url=pg_schema_url,
-        data_dir=data,
-        statement_timeout_ms=300,
-        _env_file=None,  # type: ignore[call-arg]
+    settings = hub_settings(
+        pg_schema_url, tmp_path / "var", keys_template, statement_timeout_ms=300
     )
     state = HubState.build(settings)
     migrate(state.engine)
