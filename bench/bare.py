@@ -13,12 +13,15 @@ Configured by the environment (``BENCH_BARE_*``), set by bench/lookup.py.
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi import FastAPI, HTTPException
 
+from hub import heap
 from hub.auth.keys import Keyring
 from hub.db import make_engine
 
@@ -33,7 +36,12 @@ def create_app() -> FastAPI:
     names = ", ".join(f'"{c}"' for c in columns)
     query = sa.text(f'SELECT {names} FROM "{table}" WHERE "{key_column}" = :key LIMIT 1')
 
-    app = FastAPI(title="bench: bare lookup")
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        heap.settle()  # as the hub's server workers do (hub/app.py), so neither gains alone
+        yield
+
+    app = FastAPI(title="bench: bare lookup", lifespan=lifespan)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -193,14 +193,19 @@ class Hub:
 
     def current_table(self) -> tuple[str, list[str], str]:
         """The current version's table, its columns in order, and its key column."""
+        lay, name = self.current_layout()
+        table = lay.table(name)
+        return name, [c.name for c in table.columns], lay.key_column
+
+    def current_layout(self) -> tuple[tables.Layout, str]:
+        """How the current version stores each field, and its table's name."""
         with session_scope(self.state.sessions) as session:
             dataset = datasets.get(session, DATASET)
             version = datasets.current_version(session, dataset)
             assert version is not None, "ingest first"
             descriptor = datasets.descriptor_of(dataset)
             lay = tables.layout(dataset.id, version.fields, descriptor.primary_key)
-            table = lay.table(version.table_name)
-            return version.table_name, [c.name for c in table.columns], lay.key_column
+            return lay, version.table_name
 
     def close(self) -> None:
         self.state.close()

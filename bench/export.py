@@ -28,6 +28,7 @@ from bench import profiling, servers
 from bench.config import Config, say
 from bench.data import DATASET, EXPORT_CALLER, Hub, visible_fields
 from bench.report import Comparison, Results, median
+from hub.crypto import aad
 
 FORMATS = ("ndjson", "csv")
 
@@ -74,8 +75,7 @@ def warm_up(url: str, token: str, workers: int) -> None:
 
 def copy_to(hub: Hub) -> tuple[float, int]:
     table, columns, key_column = hub.current_table()
-    wanted = set(visible_fields("statistics-export")) | {key_column}
-    names = ", ".join(f'"{c}"' for c in columns if c in wanted)
+    names = ", ".join(f'"{c}"' for c in _copied(columns, key_column))
     sql = f'COPY (SELECT {names} FROM "{table}") TO STDOUT WITH (FORMAT csv)'
     newlines = 0
     with psycopg.connect(hub.libpq_url) as conn, conn.cursor() as cur:
@@ -86,6 +86,55 @@ def copy_to(hub: Hub) -> tuple[float, int]:
         seconds = time.perf_counter() - started
         rows = cur.rowcount if cur.rowcount and cur.rowcount > 0 else newlines
     return seconds, rows
+
+
+def python_floor(hub: Hub) -> dict[str, float]:
+    """What any Python server pays before its own work: the stored columns ``COPY`` sends,
+    fetched through psycopg in the export's batches, then the personal fields among them
+    decrypted with the hub's cipher (``FieldCipher.decrypt_column``, as the export does),
+    nothing else: no policy, treatment, encoding, audit or HTTP. Rows/s of each."""
+    lay, table = hub.current_layout()
+    columns = [c.name for c in lay.table(table).columns]
+    names = _copied(columns, lay.key_column)
+    key_at = names.index(lay.key_column)
+    personal = [
+        (i, aad(lay.dataset, name, ""))
+        for i, name in enumerate(names)
+        if name in lay.by_name and lay.encrypted(name)
+    ]
+    cipher, batch = hub.state.cipher, hub.settings.export_batch_size
+    selected = ", ".join(f'"{n}"' for n in names)
+    fetching = decrypting = 0.0
+    rows = 0
+    with psycopg.connect(hub.libpq_url) as conn, conn.cursor(name="floor") as cur:
+        started = time.perf_counter()
+        cur.execute(f'SELECT {selected} FROM "{table}"')
+        while True:
+            fetched = cur.fetchmany(batch)
+            split = time.perf_counter()
+            fetching += split - started
+            if not fetched:
+                break
+            by_position = list(zip(*fetched, strict=True))
+            keys = [k.encode() for k in by_position[key_at]]
+            for i, prefix in personal:
+                cipher.decrypt_column(by_position[i], [prefix + k for k in keys])
+            rows += len(fetched)
+            started = time.perf_counter()
+            decrypting += started - split
+    _check_rows("the floor's SELECT", rows, hub.rows)
+    return {
+        "fetch_rows_per_s": rows / fetching,
+        "fetch_decrypt_rows_per_s": rows / (fetching + decrypting),
+        "decrypted_fields": len(personal),
+    }
+
+
+def _copied(columns: list[str], key_column: str) -> list[str]:
+    """The stored columns the baseline copies, in table order: the statistics rule's fields
+    and the key."""
+    wanted = {*visible_fields("statistics-export"), key_column}
+    return [c for c in columns if c in wanted]
 
 
 def run(cfg: Config, hub: Hub, results: Results) -> None:
@@ -115,9 +164,16 @@ def run(cfg: Config, hub: Hub, results: Results) -> None:
                 name=f"export-{hub.rows}",
                 seconds=hub.rows / median(rates["ndjson"]) + 1,
             )
+    floor = python_floor(hub)
+    say(
+        f"export: Python floor: fetching the stored columns {floor['fetch_rows_per_s']:,.0f} "
+        f"rows/s, and decrypting {floor['decrypted_fields']} fields of each "
+        f"{floor['fetch_decrypt_rows_per_s']:,.0f} rows/s"
+    )
     details: dict[str, Any] = {
         fmt: {"rows_per_s": median(r), "runs": r} for fmt, r in rates.items()
     }
+    details["python_floor"] = floor
     details |= {
         "server_idle_rss_mb": round(idle.peak_total_mb, 1),
         "server_peak_rss_mb": round(memory.peak_total_mb, 1),

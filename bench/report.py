@@ -159,11 +159,42 @@ class Results:
                 f"all {len(export['processes'])} processes {export['server_idle_rss_mb']:.0f} MB "
                 f"idle, {export['server_peak_rss_mb']:.0f} MB peak"
             )
+        out += self._ceiling_lines()
         publish = self.details.get("publish") or {}
         if publish.get("seconds"):
             out.append(
                 f"publish {publish['rows_in']:,} rows in {median(publish['seconds']):.1f} s "
                 f"({publish['rows_out']:,} published, k={publish['k']})"
+            )
+        return out
+
+    def _ceiling_lines(self) -> list[str]:
+        """What bounds each ratio whatever the hub does: its baselines against each other,
+        and Python's own cost of moving and decrypting the same rows (measured in the run)."""
+        out = []
+        lookup = self.details.get("lookup") or {}
+        if lookup.get("bare") and lookup.get("ckan"):
+            bare_vs_ckan = lookup["bare"]["rps"] / lookup["ckan"]["rps"]
+            out.append(f"ceiling  lookup: the bare endpoint itself is {bare_vs_ckan:.2f}x CKAN")
+        export = self.details.get("export") or {}
+        floor, copy = export.get("python_floor"), (export.get("copy") or {}).get("rows_per_s")
+        if floor and copy:
+            out.append(
+                f"ceiling  export: Python fetching the copied columns "
+                f"{floor['fetch_rows_per_s'] / copy:.2f}x COPY TO; fetching and decrypting "
+                f"{floor['decrypted_fields']} fields per row "
+                f"{floor['fetch_decrypt_rows_per_s'] / copy:.2f}x"
+            )
+        work = (self.details.get("ingest") or {}).get("python_work")
+        ingest = self.comparisons.get("ingest_vs_copy")
+        if work and ingest and ingest.baseline:
+            seconds = ", ".join(
+                f"{stage} {spent * 100_000 / work['rows']:.2f} s"
+                for stage, spent in work["seconds"].items()
+            )
+            out.append(
+                f"ceiling  ingest: the hub's Python work alone, no database, "
+                f"{work['rows_per_s'] / ingest.baseline:.2f}x COPY FROM ({seconds} per 100k rows)"
             )
         return out
 
