@@ -29,7 +29,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -171,10 +171,7 @@ class PackageWriter:
         """Append the rows of one de-identified batch."""
         if self._csv is None:
             raise PackageError("write() outside the `with` block, or after commit()")
-        rows = zip(*(columns[name] for name in self.plan.output_fields), strict=True)
-        for row in rows:
-            self._csv.writerow(["" if v is None else cell_text(v) for v in row])
-            self.rows += 1
+        self.rows += write_rows(self._csv, self.plan.output_fields, columns)
 
     def commit(self, civichub: Mapping[str, Any]) -> Path:
         """Finish the files, flush them to disk and publish this version atomically."""
@@ -199,6 +196,17 @@ class PackageWriter:
         if self.build is not None:  # not committed: the build never becomes visible
             shutil.rmtree(self.build, ignore_errors=True)
             self.build = None
+
+
+def write_rows(writer: Any, fields: Sequence[str], columns: Columns) -> int:
+    """Append a batch to ``writer`` (a ``csv.writer``) as published text: null as an empty
+    cell, anything else as ``cell_text``; how many rows. The local package and the CSV
+    uploaded to CKAN both write through it, so they hold the same text."""
+    count = 0
+    for row in zip(*(columns[name] for name in fields), strict=True):
+        writer.writerow(["" if v is None else cell_text(v) for v in row])
+        count += 1
+    return count
 
 
 def _close_durably(file: IO[str]) -> None:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.deidentify import Columns
-from catalog.gate import cell_text
+from catalog.package import write_rows
 from catalog.report import DeidReport
 from connectors.descriptor import DatasetDescriptor
 from hub.db import session_scope
@@ -125,7 +125,7 @@ def _extras(
 
 
 class CsvFile:
-    """The CSV uploaded to CKAN: the same text the local package writes."""
+    """The CSV uploaded to CKAN: the local package's text (``catalog.package.write_rows``)."""
 
     def __init__(self, path: Path, fields: Sequence[str]) -> None:
         self.path, self.fields = path, list(fields)
@@ -137,8 +137,7 @@ class CsvFile:
         return self
 
     def write(self, columns: Columns) -> None:
-        for row in zip(*(columns[n] for n in self.fields), strict=True):
-            self._csv.writerow(["" if v is None else cell_text(v) for v in row])
+        write_rows(self._csv, self.fields, columns)
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

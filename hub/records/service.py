@@ -128,18 +128,24 @@ def coerce_value(field: FieldSpec, raw: Any) -> Any:
 def _match(plan: ReadPlan, name: str, values: Sequence[Any]) -> sa.ColumnElement[bool]:
     """``name`` equals one of ``values``; encrypted fields match on their blind index."""
     lay = plan.layout
-    if lay.encrypted(name):
-        if not lay.indexed(name):
-            raise BadRequest(
-                f"cannot filter on {name!r}: it is stored encrypted without a lookup index "
-                "(only identifier-like personal data is indexed)"
-            )
-        texts = [tables.to_text(v) for v in values]
-        column = plan.table.c[name + tables.INDEX_SUFFIX]
-        values = plan.cipher.blind_column(lay.domain(name), texts)
-    else:
-        column = plan.table.c[name]
-    return column == values[0] if len(values) == 1 else column.in_(values)
+    if lay.encrypted(name) and not lay.indexed(name):
+        raise BadRequest(
+            f"cannot filter on {name!r}: it is stored encrypted without a lookup index "
+            "(only identifier-like personal data is indexed)"
+        )
+    suffix = tables.INDEX_SUFFIX if lay.encrypted(name) else ""
+    column = plan.table.c[name + suffix]
+    stored = _stored(plan, name, values)
+    return column == stored[0] if len(stored) == 1 else column.in_(stored)
+
+
+def _stored(plan: ReadPlan, name: str, values: Sequence[Any]) -> list[Any]:
+    """Typed ``values`` of field ``name`` as the column that is searched holds them: their
+    blind indexes when the field is stored encrypted."""
+    lay = plan.layout
+    if not lay.encrypted(name):
+        return list(values)
+    return plan.cipher.blind_column(lay.domain(name), [tables.to_text(v) for v in values])
 
 
 def _where(plan: ReadPlan) -> list[sa.ColumnElement[bool]]:
@@ -167,17 +173,15 @@ def fetch(session: Session, plan: ReadPlan, *, after: Any, limit: int) -> list[s
 
 
 def fetch_one(
-    session: Session, plan: ReadPlan, key: str, statements: Lru[sa.Select[Any]] | None = None
+    session: Session, plan: ReadPlan, key: str, statements: Lru[sa.Select[Any]]
 ) -> sa.Row[Any] | None:
     """The row with primary key ``key`` if the rule lets it through. ``statements`` keeps
     the lookup's statement per table, fields and row filter: building it and computing its
     cache key cost more CPU than the round trip that runs it."""
     typed = coerce_value(plan.descriptor.field(plan.primary_key), key)
-    if statements is None:
-        query = _lookup_query(plan)
-    else:
-        query = statements.get_or_build(_lookup_shape(plan), lambda: _lookup_query(plan))
-    return session.execute(query, {"lookup_key": _stored_key(plan, typed)}).first()
+    query = statements.get_or_build(_lookup_shape(plan), lambda: _lookup_query(plan))
+    stored = _stored(plan, plan.primary_key, [typed])[0]
+    return session.execute(query, {"lookup_key": stored}).first()
 
 
 def _lookup_query(plan: ReadPlan) -> sa.Select[Any]:
@@ -190,14 +194,6 @@ def _lookup_shape(plan: ReadPlan) -> tuple[Any, ...]:
     blind index key of any row filter value is the hub's own."""
     row_filter = tuple(sorted((k, tuple(map(str, v))) for k, v in plan.decision.row_filter.items()))
     return (plan.table, tuple(plan.fields), row_filter)
-
-
-def _stored_key(plan: ReadPlan, typed: Any) -> Any:
-    """``typed`` as the key column holds it: its blind index when the key is personal data."""
-    if plan.layout.encrypted(plan.primary_key):
-        text = tables.to_text(typed)
-        return plan.cipher.blind_column(plan.layout.domain(plan.primary_key), [text])[0]
-    return typed
 
 
 def treat(plan: ReadPlan, rows: Sequence[sa.Row[Any]], ctx: TreatmentContext) -> list[dict]:
