@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from bench import load, profiling, servers
+from bench import cpu, load, profiling, servers
 from bench.ckan import Ckan
 from bench.config import Config, say
 from bench.data import DATASET, LOOKUP_CALLER, Hub, sample_keys, visible_fields
@@ -39,6 +39,8 @@ class Target:
     url: str
     paths: Path
     headers: dict[str, str]
+    #: the server's root process, whose tree's CPU is metered (``bench.cpu``)
+    pid: int | None = None
 
 
 def bare_env(hub: Hub) -> dict[str, str]:
@@ -74,8 +76,9 @@ def _check(target: Target, key: str, path: str) -> None:
 
 
 def _targets(
-    cfg: Config, hub: Hub, ckan: Ckan | None, keys: list[str], urls: dict[str, str]
+    cfg: Config, hub: Hub, ckan: Ckan | None, keys: list[str], running: dict[str, tuple[str, int]]
 ) -> list[Target]:
+    """What wrk sends to each system; ``running`` has each one's URL and server pid."""
     folder = cfg.work / "load"
     token = hub.token(LOOKUP_CALLER)
     purpose = LOOKUP_CALLER["purpose"]
@@ -88,7 +91,8 @@ def _targets(
         paths["ckan"] = [ckan.search_path(k) for k in keys]
     targets = []
     for name, p in paths.items():
-        target = Target(name, urls[name], load.write_paths(folder, name, p), headers.get(name, {}))
+        url, pid = running[name]
+        target = Target(name, url, load.write_paths(folder, name, p), headers.get(name, {}), pid)
         _check(target, keys[0], p[0])
         targets.append(target)
     return targets
@@ -105,7 +109,9 @@ def _wrk(wrk: str, cfg: Config, target: Target, seconds: int) -> load.LoadResult
     )
 
 
-def _timed(wrk: str, cfg: Config, targets: list[Target]) -> dict[str, list[load.LoadResult]]:
+def _timed(
+    wrk: str, cfg: Config, targets: list[Target]
+) -> dict[str, list[tuple[load.LoadResult, cpu.Spent]]]:
     """Warm-up of each, then ``repeats`` rounds of hub, bare, ckan (interleaved)."""
     for t in targets:
         _wrk(wrk, cfg, t, cfg.warmup)
@@ -113,14 +119,17 @@ def _timed(wrk: str, cfg: Config, targets: list[Target]) -> dict[str, list[load.
         f"lookup: checked and warmed up {', '.join(t.name for t in targets)}; "
         f"{cfg.repeats} x {cfg.seconds} s each at concurrency {cfg.concurrency}"
     )
-    runs: dict[str, list[load.LoadResult]] = {t.name: [] for t in targets}
+    runs: dict[str, list[tuple[load.LoadResult, cpu.Spent]]] = {t.name: [] for t in targets}
     for rep in range(1, cfg.repeats + 1):
         for t in targets:
+            meter = cpu.Meter(t.pid)
+            meter.start()
             result = _wrk(wrk, cfg, t, cfg.seconds)
+            spent = meter.stop()
             say(f"lookup: {t.name:<4} run {rep}/{cfg.repeats}: {result.line()}")
             if result.non_2xx + result.socket_errors > MAX_ERROR_SHARE * result.requests:
                 raise RuntimeError(f"{t.name}: {result.line()}; see {cfg.work / 'logs'}")
-            runs[t.name].append(result)
+            runs[t.name].append((result, spent))
     return runs
 
 
@@ -136,10 +145,13 @@ def run(cfg: Config, hub: Hub, ckan: Ckan | None, wrk: str, results: Results) ->
                 lambda: servers.bare_server(bare_env(hub), cfg.workers, logs / "bare.log")
             )
         )
-        urls = {"hub": hub_server.url, "bare": bare_server.url}
+        running = {
+            "hub": (hub_server.url, hub_server.pid),
+            "bare": (bare_server.url, bare_server.pid),
+        }
         if ckan is not None:
-            urls["ckan"] = ckan.url
-        targets = _targets(cfg, hub, ckan, keys, urls)
+            running["ckan"] = (ckan.url, ckan.server.pid)
+        targets = _targets(cfg, hub, ckan, keys, running)
         runs = _timed(wrk, cfg, targets)
         if cfg.profile:
             results.details.setdefault("profiles", {})["lookup"] = profiling.record(
@@ -160,11 +172,18 @@ def run(cfg: Config, hub: Hub, ckan: Ckan | None, wrk: str, results: Results) ->
         )
 
 
-def _summary(runs: list[load.LoadResult]) -> dict[str, Any]:
+def _summary(runs: list[tuple[load.LoadResult, cpu.Spent]]) -> dict[str, Any]:
+    results = [r for r, _ in runs]
+    per_request = [spent.per_request_ms(r.requests) for r, spent in runs]
     return {
-        "rps": median([r.rps for r in runs]),
-        "p50_ms": median([r.p50_ms for r in runs]),
-        "p90_ms": median([r.p90_ms for r in runs]),
-        "p99_ms": median([r.p99_ms for r in runs]),
-        "runs": [asdict(r) | {"rps": r.rps} for r in runs],
+        "rps": median([r.rps for r in results]),
+        "p50_ms": median([r.p50_ms for r in results]),
+        "p90_ms": median([r.p90_ms for r in results]),
+        "p99_ms": median([r.p99_ms for r in results]),
+        # CPU milliseconds one request cost, by side: the median of each side over the runs
+        "cpu_ms": {side: median([c[side] for c in per_request]) for side in per_request[0]},
+        "runs": [
+            asdict(r) | {"rps": r.rps, "cpu_ms": c}
+            for r, c in zip(results, per_request, strict=True)
+        ],
     }

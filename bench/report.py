@@ -144,10 +144,16 @@ class Results:
         for name in ("hub", "bare", "ckan"):
             d = lookup.get(name)
             if d:
-                out.append(
+                line = (
                     f"lookup {name:<5} {d['rps']:>9,.0f} req/s   p50 {d['p50_ms']:6.1f} ms   "
                     f"p99 {d['p99_ms']:6.1f} ms"
                 )
+                if cpu := d.get("cpu_ms"):  # on a saturated machine, rps is CPUs / this
+                    line += (
+                        f"   CPU {cpu['total']:.2f} ms/request (server {cpu['server']:.2f}, "
+                        f"PostgreSQL {cpu['postgres']:.2f}, wrk {cpu['load']:.2f})"
+                    )
+                out.append(line)
         export = self.details.get("export") or {}
         for name in ("ndjson", "csv", "copy"):
             d = export.get(name)

@@ -62,5 +62,20 @@ def test_ceilings_compare_the_baselines_and_pythons_own_cost(tmp_path: Path) -> 
     assert "encrypt 1.40 s" in table  # per 100k rows from 50k
 
 
+def test_the_cpu_a_lookup_cost_is_printed_by_side(tmp_path: Path) -> None:
+    results = _results(tmp_path)
+    cpu = {"server": 3.0, "postgres": 0.9, "load": 0.3, "total": 4.2}
+    results.details["lookup"] = {
+        "hub": {"rps": 470.0, "p50_ms": 30.0, "p99_ms": 60.0, "cpu_ms": cpu},
+        "bare": {"rps": 1800.0, "p50_ms": 8.0, "p99_ms": 15.0},
+    }
+    lines = results.table().splitlines()
+    hub = next(line for line in lines if line.startswith("lookup hub"))
+    assert "CPU 4.20 ms/request (server 3.00, PostgreSQL 0.90, wrk 0.30)" in hub
+    bare = next(line for line in lines if line.startswith("lookup bare"))
+    assert "CPU" not in bare  # not measured, not printed
+
+
 def test_no_ceiling_is_printed_for_what_was_not_measured(tmp_path: Path) -> None:
-    assert "ceiling" not in _results(tmp_path).table()
+    table = _results(tmp_path).table()
+    assert "ceiling" not in table
