@@ -50,11 +50,11 @@ class Page:
     next_cursor: str | None
 
 
-def _snapshot(session: Session, req: ReadRequest) -> context.DatasetSnapshot:
+def _snapshot(session: Session, state: HubState, req: ReadRequest) -> context.DatasetSnapshot:
     snap = req.snapshot
     if snap is not None and snap.dataset.id == req.dataset_id:
         return snap
-    return context.load(session, req.dataset_id)
+    return state.parsed.snapshot(session, req.dataset_id)
 
 
 def decide(
@@ -124,7 +124,7 @@ def _plan(
         dataset=dataset,
         descriptor=state.parsed.descriptor(snapshot),
         version=version,
-        layout=state.parsed.layout(dataset, version),
+        layout=state.parsed.layout(snapshot, version),
         decision=decision,
         requested_fields=req.fields,
         raw_filters=req.filters,
@@ -165,7 +165,7 @@ def _audit_read(
 
 
 def read_page(session: Session, state: HubState, *, req: ReadRequest, actor: Actor) -> Page:
-    snapshot = _snapshot(session, req)
+    snapshot = _snapshot(session, state, req)
     decision = decide(session, state, snapshot=snapshot, req=req, actor=actor)
     plan, after = _plan(session, state, snapshot, decision, req)
     limit = _page_limit(state, req, decision)
@@ -186,7 +186,7 @@ def read_page(session: Session, state: HubState, *, req: ReadRequest, actor: Act
 def read_one(
     session: Session, state: HubState, *, req: ReadRequest, key: str, actor: Actor
 ) -> dict[str, Any]:
-    snapshot = _snapshot(session, req)
+    snapshot = _snapshot(session, state, req)
     decision = decide(session, state, snapshot=snapshot, req=req, actor=actor)
     plan, _ = _plan(session, state, snapshot, decision, replace(req, filters={}, cursor=None))
     row = service.fetch_one(session, plan, key, state.parsed.statements)
@@ -211,7 +211,7 @@ def export(state: HubState, *, req: ReadRequest, actor: Actor) -> Export:
     caller can turn errors into a proper response before streaming starts.
     """
     with session_scope(state.sessions) as session:
-        snapshot = _snapshot(session, req)
+        snapshot = _snapshot(session, state, req)
         decision = decide(session, state, snapshot=snapshot, req=req, actor=actor)
         plan, after = _plan(session, state, snapshot, decision, req)
     budget = _export_budget(state, req, decision)

@@ -15,8 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from hub import limits
 from hub.context import Actor
 from hub.deps import Authorize, HubDep, check, dataset_resource, read_session, unit_of_work
-from hub.records import context, flows, formats
+from hub.records import flows, formats
 from hub.records.service import RESERVED_PARAMS
+from hub.state import HubState
 from policies.decision import Action
 
 router = APIRouter(prefix="/v1/datasets/{dataset_id}/records", tags=["records"])
@@ -26,9 +27,11 @@ router = APIRouter(prefix="/v1/datasets/{dataset_id}/records", tags=["records"])
 Reader = Annotated[Actor, Depends(Authorize(Action.records_read, deferred=True))]
 
 
-def _gate(session: Session, req: flows.ReadRequest, actor: Actor) -> flows.ReadRequest:
+def _gate(
+    session: Session, hub: HubState, req: flows.ReadRequest, actor: Actor
+) -> flows.ReadRequest:
     """The permission check of ``Authorize``, on the dataset read in the caller's session."""
-    snapshot = context.load(session, req.dataset_id)
+    snapshot = hub.parsed.snapshot(session, req.dataset_id)
     check(actor.principal, Action.records_read, dataset_resource(snapshot.dataset))
     return replace(req, snapshot=snapshot)
 
@@ -108,7 +111,8 @@ async def read_records(
 
         def page() -> dict[str, Any]:
             with read_session(hub) as session:
-                result = flows.read_page(session, hub, req=_gate(session, req, actor), actor=actor)
+                gated = _gate(session, hub, req, actor)
+                result = flows.read_page(session, hub, req=gated, actor=actor)
             return {
                 "dataset": result.dataset,
                 "records": result.records,
@@ -120,7 +124,7 @@ async def read_records(
 
     def start() -> flows.Export:
         with unit_of_work(hub) as session:
-            gated = _gate(session, req, actor)
+            gated = _gate(session, hub, req, actor)
         return flows.export(hub, req=gated, actor=actor)
 
     export = await run_in_threadpool(start)
@@ -152,7 +156,7 @@ async def read_record(
 
     def one() -> bytes:
         with read_session(hub) as session:
-            gated = _gate(session, req, actor)
+            gated = _gate(session, hub, req, actor)
             record = flows.read_one(session, hub, req=gated, key=key, actor=actor)
         return formats.dumps(record)
 
