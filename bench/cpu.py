@@ -16,19 +16,17 @@ import resource
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.servers import descendants
+from bench.servers import descendants, proc_stat
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU seconds of ``pid`` so far; 0 once it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+    fields = proc_stat(pid)
+    if fields is None:
         return 0.0
-    # fields after the command name (which may hold spaces): utime and stime are 14 and 15
-    fields = stat.rsplit(")", 1)[1].split()
+    # utime and stime are fields 14 and 15 of the whole line, counted in clock ticks
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
