@@ -13,13 +13,15 @@ file into a plain typed table with the citizen id as primary key, in the same da
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import psycopg
 
 from bench import profiling
 from bench.config import Config, say
 from bench.data import DATASET, Hub
-from bench.report import Comparison, Results, median
+from bench.report import Comparison, Results, median, stages_per_100k
 from connectors import registry
 from connectors.validate import RowValidator
 from hub import heap
@@ -27,6 +29,8 @@ from hub.context import cli_actor
 from hub.datasets import flows, staging, tables
 from hub.datasets import service as datasets
 from hub.db import session_scope
+
+T = TypeVar("T")
 
 COPY_TABLE = "bench_copy"
 COPY_DDL = f"""
@@ -95,30 +99,22 @@ def python_work(hub: Hub, batch_size: int = 5000) -> dict[str, float]:
     source = registry.open_source(hub.source(), context=context, fields=descriptor.fields)
     validator = RowValidator(descriptor.fields, descriptor.primary_key)
     spent = dict.fromkeys(("read", "validate", "encrypt", "format"), 0.0)
+
+    def timed(stage: str, step: Callable[..., T], *args: Any, **kw: Any) -> T:
+        mark = time.perf_counter()
+        out = step(*args, **kw)
+        spent[stage] += time.perf_counter() - mark
+        return out
+
     rows = 0
     heap.settle()
     batches = source.batches(batch_size)
-    while True:
-        mark = time.perf_counter()
-        batch = next(batches, None)
-        spent["read"] += _lap(mark)
-        if batch is None:
-            break
-        mark = time.perf_counter()
-        valid, _ = validator.validate(batch)
-        spent["validate"] += _lap(mark)
-        mark = time.perf_counter()
-        encoded = tables.encode_rows(lay, valid, hub.state.cipher)
-        spent["encrypt"] += _lap(mark)
-        mark = time.perf_counter()
-        staging.stage(encoded, copy=True)
-        spent["format"] += _lap(mark)
+    while (batch := timed("read", next, batches, None)) is not None:
+        valid, _ = timed("validate", validator.validate, batch)
+        encoded = timed("encrypt", tables.encode_rows, lay, valid, hub.state.cipher)
+        timed("format", staging.stage, encoded, copy=True)
         rows += len(batch)
     return {"rows": rows, "rows_per_s": rows / sum(spent.values()), "seconds": spent}
-
-
-def _lap(mark: float) -> float:
-    return time.perf_counter() - mark
 
 
 def run(cfg: Config, hub: Hub, results: Results) -> None:
@@ -153,13 +149,9 @@ def run(cfg: Config, hub: Hub, results: Results) -> None:
         median(hub_rates), median(copy_rates), "rows/s", hub.rows
     )
     work = python_work(hub)
-    per_100k = ", ".join(
-        f"{stage} {seconds * 100_000 / work['rows']:.2f} s"
-        for stage, seconds in work["seconds"].items()
-    )
     say(
         f"ingest: the hub's Python work alone {work['rows_per_s']:,.0f} rows/s "
-        f"({per_100k} per 100k rows)"
+        f"({stages_per_100k(work)} per 100k rows)"
     )
     results.details["ingest"] = {
         "python_work": work,

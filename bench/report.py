@@ -51,6 +51,14 @@ def median(values: Sequence[float]) -> float:
     return float(statistics.median(values)) if values else 0.0
 
 
+def stages_per_100k(work: dict[str, Any]) -> str:
+    """``bench.ingest.python_work``'s seconds per stage, scaled to 100,000 rows."""
+    return ", ".join(
+        f"{stage} {spent * 100_000 / work['rows']:.2f} s"
+        for stage, spent in work["seconds"].items()
+    )
+
+
 @dataclass
 class Comparison:
     value: float | None
@@ -194,13 +202,10 @@ class Results:
         work = (self.details.get("ingest") or {}).get("python_work")
         ingest = self.comparisons.get("ingest_vs_copy")
         if work and ingest and ingest.baseline:
-            seconds = ", ".join(
-                f"{stage} {spent * 100_000 / work['rows']:.2f} s"
-                for stage, spent in work["seconds"].items()
-            )
             out.append(
                 f"ceiling  ingest: the hub's Python work alone, no database, "
-                f"{work['rows_per_s'] / ingest.baseline:.2f}x COPY FROM ({seconds} per 100k rows)"
+                f"{work['rows_per_s'] / ingest.baseline:.2f}x COPY FROM "
+                f"({stages_per_100k(work)} per 100k rows)"
             )
         return out
 
